@@ -1,0 +1,34 @@
+"""auth's tables in every municipality schema, declared without a schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table
+from sqlalchemy.orm import registry
+
+from services.auth.domain import Usuario
+from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+
+metadata = tenant_metadata()
+
+usuario = Table(
+    "usuario",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("nome", String(200), nullable=False),
+    Column("senha_hash", String(200), nullable=False),
+    Column("ativo", Boolean, nullable=False, default=True),
+    Column("falhas_consecutivas", Integer, nullable=False, default=0),
+    Column("bloqueado_ate", DateTime(timezone=True)),
+    Column("criado_em", DateTime(timezone=True), nullable=False),
+    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+)
+
+mapper_registry = registry()
+mapper_registry.map_imperatively(Usuario, usuario)
+
+TENANT_SCHEMA = TenantSchemaPart(
+    name="auth", metadata=metadata, migrations_dir=Path(__file__).parent / "migrations"
+)

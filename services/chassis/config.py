@@ -1,0 +1,124 @@
+"""Every setting of the platform, read from environment variables.
+
+This is the one place that lists them: `sempapel config` prints the table, and
+each service reads its values from a `Settings` built here, never from
+`os.environ` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from services.chassis.errors import ConfiguracaoInvalida
+
+
+def _env(name: str, default: str | None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def _setting(env: str, default: Any, doc: str, cast: type = str) -> Any:
+    return field(default=None, metadata={"env": env, "default": default, "doc": doc, "cast": cast})
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str = _setting(
+        "SEMPAPEL_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ connection URI"
+    )
+    database_url: str = _setting(
+        "SEMPAPEL_DATABASE_URL",
+        "postgresql+psycopg2://postgres@127.0.0.1:5432/sempapel",
+        "SQLAlchemy URL (postgresql+psycopg2://... or oracle+oracledb://...)",
+    )
+    db_pool_size: int = _setting("SEMPAPEL_DB_POOL_SIZE", 10, "connections kept per process", int)
+    db_max_overflow: int = _setting(
+        "SEMPAPEL_DB_MAX_OVERFLOW", 10, "extra connections under load", int
+    )
+    jwt_secret: str | None = _setting(
+        "SEMPAPEL_JWT_SECRET", None, "HS256 key for access tokens, 32+ chars; no default"
+    )
+    token_ttl_seconds: int = _setting(
+        "SEMPAPEL_TOKEN_TTL_SECONDS", 3600, "access token lifetime", int
+    )
+    lockout_threshold: int = _setting(
+        "SEMPAPEL_LOCKOUT_THRESHOLD", 5, "wrong passwords in a row that lock an account", int
+    )
+    lockout_seconds: int = _setting(
+        "SEMPAPEL_LOCKOUT_SECONDS", 900, "how long a locked account stays locked", int
+    )
+    argon2_time_cost: int = _setting("SEMPAPEL_ARGON2_TIME_COST", 3, "argon2id iterations", int)
+    argon2_memory_kib: int = _setting(
+        "SEMPAPEL_ARGON2_MEMORY_KIB", 65536, "argon2id memory in KiB", int
+    )
+    argon2_parallelism: int = _setting(
+        "SEMPAPEL_ARGON2_PARALLELISM", 4, "argon2id lanes", int
+    )
+    rpc_timeout_seconds: float = _setting(
+        "SEMPAPEL_RPC_TIMEOUT_SECONDS", 10.0, "how long a caller waits for an RPC reply", float
+    )
+    max_workers: int = _setting(
+        "SEMPAPEL_MAX_WORKERS", 10, "concurrent workers per service process", int
+    )
+    http_address: str = _setting(
+        "SEMPAPEL_HTTP_ADDRESS",
+        "0.0.0.0:8000",
+        "host:port of the process's HTTP port (gateway API, or health probes of a service)",
+    )
+    cors_origins: str = _setting(
+        "SEMPAPEL_CORS_ORIGINS", "", "comma-separated origins allowed to call the API"
+    )
+    max_body_bytes: int = _setting(
+        "SEMPAPEL_MAX_BODY_BYTES", 1_048_576, "largest JSON request body accepted", int
+    )
+    log_format: str = _setting(
+        "SEMPAPEL_LOG_FORMAT", "auto", "json, console, or auto (json unless on a terminal)"
+    )
+    log_level: str = _setting("SEMPAPEL_LOG_LEVEL", "INFO", "minimum log level")
+    migration_workers: int = _setting(
+        "SEMPAPEL_MIGRATION_WORKERS", 8, "schemas migrated at once by `sempapel migrar`", int
+    )
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            meta = f.metadata
+            raw = _env(meta["env"], None)
+            if raw is None:
+                values[f.name] = meta["default"]
+                continue
+            try:
+                values[f.name] = meta["cast"](raw)
+            except ValueError as exc:
+                raise ConfiguracaoInvalida(f"{meta['env']}={raw!r}: {exc}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+    def require_jwt_secret(self) -> str:
+        """The signing key has no default on purpose: a forgotten key must stop the service."""
+        if not self.jwt_secret or len(self.jwt_secret) < 32:
+            raise ConfiguracaoInvalida(
+                "SEMPAPEL_JWT_SECRET deve ser definida com pelo menos 32 caracteres"
+            )
+        return self.jwt_secret
+
+    def nameko_config(self) -> dict[str, Any]:
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "WEB_SERVER_ADDRESS": self.http_address,
+            "max_workers": self.max_workers,
+            "serializer": "json",
+            "parent_calls_tracked": 10,
+        }
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) for every setting, for `sempapel config`."""
+    return [
+        (f.metadata["env"], "" if f.metadata["default"] is None else str(f.metadata["default"]),
+         f.metadata["doc"])
+        for f in fields(Settings)
+    ]

@@ -1,0 +1,31 @@
+"""Entrypoints every back-end service shares: probes over HTTP, health over RPC."""
+
+from __future__ import annotations
+
+import json
+
+from nameko.rpc import rpc
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request
+
+from services.chassis.call_context import CallContext
+from services.chassis.health import ReadinessProbe, probe_response
+
+
+class ProbedService:
+    name = "probed"
+
+    call = CallContext()
+    readiness = ReadinessProbe()
+
+    @http("GET", "/healthz")
+    def healthz(self, request: Request) -> tuple[int, dict[str, str], str]:
+        return 200, {"Content-Type": "application/json"}, json.dumps({"status": "vivo"})
+
+    @http("GET", "/readyz")
+    def readyz(self, request: Request) -> tuple[int, dict[str, str], str]:
+        return probe_response(self.readiness.check())
+
+    @rpc
+    def health(self) -> dict[str, str]:
+        return {"service": self.name, "status": "ok"}

@@ -1,0 +1,106 @@
+"""The tenant-scoped session: the heart of schema-per-municipality routing.
+
+Tenant tables are declared once, without a schema. A unit of work opens a
+session on the shared engine with ``schema_translate_map={None: schema}`` for
+the caller's municipality, so every tenant shares one pool and one compiled
+statement cache (SQLAlchemy renders the schema at execution time).
+
+The tenant comes from the caller's verified token. Only login and operator
+commands name a municipality explicitly, through `for_municipio`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from services.chassis.call_context import identity_of
+from services.chassis.config import Settings
+from services.chassis.database import engine_from_settings
+from services.chassis.errors import NaoAutenticado
+from services.chassis.tenant import Tenant
+from services.chassis.tokens import TokenService
+
+
+class UnitOfWork:
+    """One transaction in one municipality's schema; leaving it without commit rolls back."""
+
+    def __init__(self, engine: Engine, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self._engine = engine
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(bind=self._engine, expire_on_commit=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.session is not None
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
+
+
+class TenantEngines:
+    """The shared engine, seen through each municipality's schema translation."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._by_schema: dict[str, Engine] = {}
+
+    def for_tenant(self, tenant: Tenant) -> Engine:
+        schema = tenant.schema
+        routed = self._by_schema.get(schema)
+        if routed is None:
+            routed = self.engine.execution_options(schema_translate_map={None: schema})
+            self._by_schema[schema] = routed
+        return routed
+
+    def unit_of_work(self, tenant: Tenant) -> UnitOfWork:
+        return UnitOfWork(self.for_tenant(tenant), tenant)
+
+
+class TenantScope:
+    """What a worker gets: units of work bound to its caller's municipality."""
+
+    def __init__(self, engines: TenantEngines, worker_ctx: Any, tokens: TokenService) -> None:
+        self._engines = engines
+        self._worker_ctx = worker_ctx
+        self._tokens = tokens
+
+    @property
+    def tenant(self) -> Tenant:
+        identity = identity_of(self._worker_ctx, self._tokens)
+        if identity is None:
+            raise NaoAutenticado()
+        return identity.tenant
+
+    def unit_of_work(self) -> UnitOfWork:
+        return self._engines.unit_of_work(self.tenant)
+
+    def for_municipio(self, ibge: str) -> UnitOfWork:
+        """Login only: the municipality the user picked, before any token exists."""
+        return self._engines.unit_of_work(Tenant(ibge))
+
+
+class TenantDatabase(DependencyProvider):
+    def setup(self) -> None:
+        settings = Settings.from_env()
+        self.tokens = TokenService.from_settings(settings)
+        self.engines = TenantEngines(engine_from_settings(settings))
+
+    def stop(self) -> None:
+        self.engines.engine.dispose()
+
+    def get_dependency(self, worker_ctx: Any) -> TenantScope:
+        return TenantScope(self.engines, worker_ctx, self.tokens)

@@ -1,0 +1,83 @@
+"""Access tokens: signed by auth, verified by every service on every call.
+
+HS256 with a key from configuration (no default). The municipality of a call is
+read from a verified token and from nowhere else.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from services.chassis.config import Settings
+from services.chassis.errors import TokenInvalido
+from services.chassis.tenant import IBGE_PATTERN, Tenant
+
+ISSUER = "sempapel-auth"
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["sub", "mun", "exp", "iat", "jti", "iss"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling: the verified claims of an access token."""
+
+    usuario_id: str
+    login: str
+    tenant: Tenant
+    unidade: str | None
+    token_id: str
+    expires_at: int
+
+
+class TokenService:
+    def __init__(self, secret: str, ttl_seconds: int) -> None:
+        self._secret = secret
+        self.ttl_seconds = ttl_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenService:
+        return cls(settings.require_jwt_secret(), settings.token_ttl_seconds)
+
+    def issue(self, usuario_id: str, login: str, ibge: str, unidade: str | None = None) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "sub": usuario_id,
+            "login": login,
+            "mun": ibge,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+        if unidade is not None:
+            claims["uni"] = unidade
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: object) -> Identity:
+        if not isinstance(token, str) or not token:
+            raise TokenInvalido()
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenInvalido() from exc
+        mun = claims.get("mun")
+        if not isinstance(mun, str) or not IBGE_PATTERN.fullmatch(mun):
+            raise TokenInvalido()
+        return Identity(
+            usuario_id=str(claims["sub"]),
+            login=str(claims.get("login", "")),
+            tenant=Tenant(mun),
+            unidade=claims.get("uni"),
+            token_id=str(claims["jti"]),
+            expires_at=int(claims["exp"]),
+        )

@@ -1,0 +1,205 @@
+"""Provisioning municipalities and migrating their schemas.
+
+Provisioning is a sequence of steps, each idempotent and each committed on its
+own: register the municipality (status ``provisionando``), create its schema,
+bring every service's part of the schema to head, mark it ``ativo``. Running it
+again after a failure at any step finishes the job; running it on a finished
+municipality changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.chassis.errors import Conflito, DadosInvalidos
+from services.chassis.schema_migrations import (
+    TenantSchemaPart,
+    discover_parts,
+    upgrade,
+    upgrade_part,
+)
+from services.chassis.tenant import SCHEMA_PATTERN, schema_for, validar_ibge
+from services.tenancy import registry
+from services.tenancy.tables import (
+    GLOBAL_SCHEMA,
+    MIGRATIONS_DIR,
+    STATUS_ATIVO,
+    STATUS_PROVISIONANDO,
+    VERSION_TABLE,
+    metadata,
+    municipio,
+)
+
+UFS = frozenset(
+    "AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO".split()
+)
+
+StepHook = Callable[[str], None]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_schema(conn: Connection, schema: str) -> None:
+    """CREATE SCHEMA for PostgreSQL; on Oracle a schema is a user without a password."""
+    conn.execute(text(create_schema_sql(conn.dialect.name, schema, conn)))
+
+
+def create_schema_sql(dialect: str, schema: str, conn: Connection | None = None) -> str:
+    """DDL for one schema; the name is re-checked here because DDL cannot bind it."""
+    if schema != GLOBAL_SCHEMA and not SCHEMA_PATTERN.fullmatch(schema):
+        raise DadosInvalidos("Nome de schema inválido.")
+    if dialect == "oracle":
+        exists = conn is not None and conn.execute(
+            text("SELECT 1 FROM all_users WHERE username = :u"), {"u": schema.upper()}
+        ).first()
+        if exists:
+            return "SELECT 1 FROM dual"
+        return f"CREATE USER {schema} NO AUTHENTICATION QUOTA UNLIMITED ON users"
+    return f'CREATE SCHEMA IF NOT EXISTS "{schema}"'
+
+
+def ensure_global_schema(engine: Engine) -> str:
+    with engine.begin() as conn:
+        create_schema(conn, GLOBAL_SCHEMA)
+        return upgrade(conn, GLOBAL_SCHEMA, metadata, MIGRATIONS_DIR, VERSION_TABLE)
+
+
+def validate_new(ibge: str, nome: str, uf: str) -> tuple[str, str, str]:
+    validar_ibge(ibge)
+    nome = " ".join(nome.split())
+    uf = uf.strip().upper()
+    if not nome or len(nome) > 120:
+        raise DadosInvalidos("Nome do município é obrigatório (até 120 caracteres).")
+    if uf not in UFS:
+        raise DadosInvalidos(f"UF inválida: {uf!r}.")
+    return ibge, nome, uf
+
+
+@dataclass
+class SchemaReport:
+    ibge: str
+    parts: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+def _register(engine: Engine, ibge: str, nome: str, uf: str) -> registry.Municipio:
+    with engine.begin() as conn:
+        existing = registry.find(conn, ibge)
+        if existing is None:
+            now = _now()
+            values = {
+                "ibge": ibge, "nome": nome, "uf": uf, "schema_name": schema_for(ibge),
+                "status": STATUS_PROVISIONANDO, "criado_em": now, "atualizado_em": now,
+            }
+            if conn.dialect.name == "postgresql":
+                conn.execute(pg_insert(municipio).values(**values).on_conflict_do_nothing())
+            else:
+                conn.execute(municipio.insert().values(**values))
+            existing = registry.find(conn, ibge)
+        elif (existing.nome, existing.uf) != (nome, uf):
+            raise Conflito(
+                f"O município {ibge} já está cadastrado como {existing.nome}/{existing.uf}.",
+                code="municipio_divergente",
+            )
+    assert existing is not None
+    return existing
+
+
+def migrate_schema(
+    engine: Engine,
+    ibge: str,
+    parts: Iterable[TenantSchemaPart],
+    after_step: StepHook | None = None,
+) -> SchemaReport:
+    schema = schema_for(ibge)
+    report = SchemaReport(ibge)
+    with engine.begin() as conn:
+        create_schema(conn, schema)
+    if after_step:
+        after_step("schema")
+    for part in parts:
+        with engine.begin() as conn:
+            report.parts[part.name] = upgrade_part(conn, schema, part)
+        if after_step:
+            after_step(f"part:{part.name}")
+    return report
+
+
+def provision(
+    engine: Engine,
+    ibge: str,
+    nome: str,
+    uf: str,
+    parts: list[TenantSchemaPart] | None = None,
+    after_step: StepHook | None = None,
+) -> SchemaReport:
+    ibge, nome, uf = validate_new(ibge, nome, uf)
+    ensure_global_schema(engine)
+    found = _register(engine, ibge, nome, uf)
+    report = migrate_schema(engine, ibge, parts or discover_parts(), after_step)
+    if found.status == STATUS_PROVISIONANDO:
+        with engine.begin() as conn:
+            conn.execute(
+                update(municipio)
+                .where(municipio.c.ibge == ibge, municipio.c.status == STATUS_PROVISIONANDO)
+                .values(status=STATUS_ATIVO, atualizado_em=_now())
+            )
+    return report
+
+
+def set_status(engine: Engine, ibge: str, status: str) -> registry.Municipio:
+    registry.get(engine, ibge)
+    with engine.begin() as conn:
+        conn.execute(
+            update(municipio)
+            .where(municipio.c.ibge == ibge, municipio.c.status != status)
+            .values(status=status, atualizado_em=_now())
+        )
+    return registry.get(engine, ibge)
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def migrate_all(
+    engine: Engine,
+    workers: int,
+    only: str | None = None,
+    on_done: Callable[[SchemaReport], None] | None = None,
+) -> list[SchemaReport]:
+    """Bring every registered municipality's schema to head, `workers` schemas at a time.
+
+    Resumable by construction: each schema records its own revision per part, so a
+    run that was stopped skips what it finished and redoes what it had not. One
+    schema failing is reported and does not stop the others.
+    """
+    ensure_global_schema(engine)
+    ibges = [only] if only else [m.ibge for m in registry.list_all(engine)]
+    if only:
+        registry.get(engine, only)
+    parts = discover_parts()
+
+    def one(ibge: str) -> SchemaReport:
+        try:
+            return migrate_schema(engine, ibge, parts)
+        except Exception as exc:  # noqa: BLE001 - reported per schema, the run goes on
+            return SchemaReport(ibge, error=f"{type(exc).__name__}: {exc}")
+
+    reports: list[SchemaReport] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for batch in _batches(ibges, max(1, workers) * 4):
+            for report in pool.map(one, batch):
+                reports.append(report)
+                if on_done:
+                    on_done(report)
+    return reports
