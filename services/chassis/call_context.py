@@ -76,7 +76,8 @@ def _bind_identity(identity: Identity | None) -> None:
     if identity is None:
         return
     structlog.contextvars.bind_contextvars(
-        tenant=identity.tenant.ibge, user=identity.login or identity.usuario_id,
+        tenant=identity.tenant.ibge,
+        user=identity.login or identity.usuario_id,
         unit=identity.unidade,
     )
 

@@ -53,9 +53,7 @@ class Settings:
     argon2_memory_kib: int = _setting(
         "SEMPAPEL_ARGON2_MEMORY_KIB", 65536, "argon2id memory in KiB", int
     )
-    argon2_parallelism: int = _setting(
-        "SEMPAPEL_ARGON2_PARALLELISM", 4, "argon2id lanes", int
-    )
+    argon2_parallelism: int = _setting("SEMPAPEL_ARGON2_PARALLELISM", 4, "argon2id lanes", int)
     rpc_timeout_seconds: float = _setting(
         "SEMPAPEL_RPC_TIMEOUT_SECONDS", 10.0, "how long a caller waits for an RPC reply", float
     )
@@ -118,7 +116,10 @@ class Settings:
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, meaning) for every setting, for `sempapel config`."""
     return [
-        (f.metadata["env"], "" if f.metadata["default"] is None else str(f.metadata["default"]),
-         f.metadata["doc"])
+        (
+            f.metadata["env"],
+            "" if f.metadata["default"] is None else str(f.metadata["default"]),
+            f.metadata["doc"],
+        )
         for f in fields(Settings)
     ]

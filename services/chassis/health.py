@@ -7,7 +7,6 @@ answer Kubernetes probes: /healthz says the process serves requests,
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kombu import Connection
@@ -48,7 +47,6 @@ class ReadinessProbe(DependencyProvider):
         return self.readiness
 
 
-def probe_response(checks: dict[str, str]) -> tuple[int, dict[str, str], str]:
+def probe_result(checks: dict[str, str]) -> tuple[int, dict[str, object]]:
     ok = all(v == "ok" for v in checks.values())
-    body = {"status": "pronto" if ok else "indisponivel", "checks": checks}
-    return (200 if ok else 503), {"Content-Type": "application/json"}, json.dumps(body)
+    return (200 if ok else 503), {"status": "pronto" if ok else "indisponivel", "checks": checks}

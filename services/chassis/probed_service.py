@@ -9,7 +9,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request
 
 from services.chassis.call_context import CallContext
-from services.chassis.health import ReadinessProbe, probe_response
+from services.chassis.health import ReadinessProbe, probe_result
 
 
 class ProbedService:
@@ -24,7 +24,8 @@ class ProbedService:
 
     @http("GET", "/readyz")
     def readyz(self, request: Request) -> tuple[int, dict[str, str], str]:
-        return probe_response(self.readiness.check())
+        status, body = probe_result(self.readiness.check())
+        return status, {"Content-Type": "application/json"}, json.dumps(body)
 
     @rpc
     def health(self) -> dict[str, str]:

@@ -39,7 +39,6 @@ class _TimedMethodProxy(MethodProxy):
             self._forget(reply)
             raise ServicoIndisponivel(details={"servico": self.service_name}) from exc
 
-
     def _forget(self, reply: Any) -> None:
         """Drop the pending reply slot so late or lost replies do not accumulate."""
         pending = self.reply_listener._reply_events

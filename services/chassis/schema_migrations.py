@@ -72,9 +72,7 @@ def head_of(migrations_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(script_directory(migrations_dir).get_heads()))
 
 
-def current_revisions(
-    connection: Connection, schema: str, version_table: str
-) -> tuple[str, ...]:
+def current_revisions(connection: Connection, schema: str, version_table: str) -> tuple[str, ...]:
     context = MigrationContext.configure(
         connection,
         opts={"version_table": version_table, "version_table_schema": schema},
@@ -108,9 +106,7 @@ def upgrade(
     def run_pending(rev: object, context: object) -> list:
         return script._upgrade_revs("heads", rev)
 
-    env = EnvironmentContext(
-        Config(), script, fn=run_pending, destination_rev="heads"
-    )
+    env = EnvironmentContext(Config(), script, fn=run_pending, destination_rev="heads")
     with env:
         env.configure(
             connection=routed,

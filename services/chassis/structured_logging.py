@@ -55,8 +55,17 @@ def configure_logging(settings: Settings, service: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
-    # nameko logs every worker at DEBUG; the call context logs one line per call instead.
-    for noisy in ("nameko", "kombu", "amqp", "alembic.runtime.migration"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+    # The call context logs one line per call, with the traceback of unexpected errors;
+    # nameko's own worker, access and expected-error lines would only repeat it.
+    quiet = {
+        "nameko": logging.INFO,
+        "nameko.containers": logging.CRITICAL,
+        "nameko.web.server": logging.WARNING,
+        "kombu": logging.INFO,
+        "amqp": logging.INFO,
+        "alembic": logging.WARNING,
+    }
+    for name, level in quiet.items():
+        logging.getLogger(name).setLevel(max(level, root.level))
     if service:
         structlog.contextvars.bind_contextvars(service=service)

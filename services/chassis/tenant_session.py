@@ -38,8 +38,9 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # close() rolls back anything uncommitted and detaches objects without
+        # expiring them, so a handler may return what it loaded.
         assert self.session is not None
-        self.session.rollback()
         self.session.close()
 
     def commit(self) -> None:

@@ -57,9 +57,12 @@ def create_schema_sql(dialect: str, schema: str, conn: Connection | None = None)
     if schema != GLOBAL_SCHEMA and not SCHEMA_PATTERN.fullmatch(schema):
         raise DadosInvalidos("Nome de schema inválido.")
     if dialect == "oracle":
-        exists = conn is not None and conn.execute(
-            text("SELECT 1 FROM all_users WHERE username = :u"), {"u": schema.upper()}
-        ).first()
+        exists = (
+            conn is not None
+            and conn.execute(
+                text("SELECT 1 FROM all_users WHERE username = :u"), {"u": schema.upper()}
+            ).first()
+        )
         if exists:
             return "SELECT 1 FROM dual"
         return f"CREATE USER {schema} NO AUTHENTICATION QUOTA UNLIMITED ON users"
@@ -96,8 +99,13 @@ def _register(engine: Engine, ibge: str, nome: str, uf: str) -> registry.Municip
         if existing is None:
             now = _now()
             values = {
-                "ibge": ibge, "nome": nome, "uf": uf, "schema_name": schema_for(ibge),
-                "status": STATUS_PROVISIONANDO, "criado_em": now, "atualizado_em": now,
+                "ibge": ibge,
+                "nome": nome,
+                "uf": uf,
+                "schema_name": schema_for(ibge),
+                "status": STATUS_PROVISIONANDO,
+                "criado_em": now,
+                "atualizado_em": now,
             }
             if conn.dialect.name == "postgresql":
                 conn.execute(pg_insert(municipio).values(**values).on_conflict_do_nothing())

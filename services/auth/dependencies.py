@@ -1,0 +1,33 @@
+"""auth's own dependency providers: token issuing, password hashing, lockout policy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+from services.auth.handlers import LockoutPolicy
+from services.auth.passwords import Passwords
+from services.chassis.config import Settings
+from services.chassis.tokens import TokenService
+
+
+class Credentials:
+    def __init__(self, tokens: TokenService, passwords: Passwords, policy: LockoutPolicy) -> None:
+        self.tokens = tokens
+        self.passwords = passwords
+        self.policy = policy
+
+
+class CredentialsProvider(DependencyProvider):
+    def setup(self) -> None:
+        settings = Settings.from_env()
+        self.credentials = Credentials(
+            TokenService.from_settings(settings),
+            Passwords.from_settings(settings),
+            LockoutPolicy(settings.lockout_threshold, timedelta(seconds=settings.lockout_seconds)),
+        )
+
+    def get_dependency(self, worker_ctx: Any) -> Credentials:
+        return self.credentials

@@ -1,0 +1,110 @@
+"""One function per auth command: open the unit of work, act, commit."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from services.auth.domain import Usuario, normalizar_login
+from services.auth.passwords import Passwords
+from services.auth.tables import usuario as usuario_table
+from services.chassis.errors import (
+    Conflito,
+    CredenciaisInvalidas,
+    DadosInvalidos,
+    TokenInvalido,
+    UsuarioBloqueado,
+)
+from services.chassis.tenant_session import UnitOfWork
+
+LOGIN_MAX = 64
+SENHA_MIN = 8
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    threshold: int
+    duration: timedelta
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _by_login(uow: UnitOfWork, login: str, lock: bool = False) -> Usuario | None:
+    query = select(Usuario).where(usuario_table.c.login == login)
+    if lock:
+        query = query.with_for_update()
+    return uow.session.scalars(query).first()
+
+
+def validar_novo_usuario(login: str, nome: str, senha: str) -> tuple[str, str]:
+    login = normalizar_login(login)
+    nome = " ".join(nome.split())
+    if not login or len(login) > LOGIN_MAX or not all(c.isalnum() or c in "._-" for c in login):
+        raise DadosInvalidos("Login inválido: use letras, números, ponto, hífen ou sublinhado.")
+    if not nome or len(nome) > 200:
+        raise DadosInvalidos("Nome é obrigatório (até 200 caracteres).")
+    if len(senha) < SENHA_MIN:
+        raise DadosInvalidos(f"A senha deve ter pelo menos {SENHA_MIN} caracteres.")
+    return login, nome
+
+
+def criar_usuario(
+    uow: UnitOfWork, passwords: Passwords, login: str, nome: str, senha: str
+) -> Usuario:
+    login, nome = validar_novo_usuario(login, nome, senha)
+    now = _now()
+    novo = Usuario(
+        id=uuid.uuid4().hex,
+        login=login,
+        nome=nome,
+        senha_hash=passwords.hash(senha),
+        criado_em=now,
+        atualizado_em=now,
+    )
+    with uow:
+        if _by_login(uow, login) is not None:
+            raise Conflito(f"Já existe o usuário {login!r} neste município.", code="usuario_existe")
+        uow.session.add(novo)
+        try:
+            uow.commit()
+        except IntegrityError as exc:
+            raise Conflito(
+                f"Já existe o usuário {login!r} neste município.", code="usuario_existe"
+            ) from exc
+    return novo
+
+
+def autenticar(
+    uow: UnitOfWork, passwords: Passwords, policy: LockoutPolicy, login: str, senha: str
+) -> Usuario:
+    """Check a password; five wrong in a row lock the account (the row is locked meanwhile)."""
+    login = normalizar_login(login)
+    with uow:
+        usuario = _by_login(uow, login, lock=True) if login else None
+        if usuario is None or not usuario.ativo:
+            passwords.verify(None, senha)
+            raise CredenciaisInvalidas()
+        now = _now()
+        if usuario.bloqueado(now):
+            raise UsuarioBloqueado(details={"bloqueado_ate": usuario.bloqueado_ate.isoformat()})
+        if not passwords.verify(usuario.senha_hash, senha):
+            usuario.registrar_falha(now, policy.threshold, policy.duration)
+            uow.commit()
+            raise CredenciaisInvalidas()
+        usuario.registrar_sucesso(now)
+        uow.commit()
+        return usuario
+
+
+def perfil(uow: UnitOfWork, usuario_id: str) -> Usuario:
+    with uow:
+        usuario = uow.session.get(Usuario, usuario_id)
+        if usuario is None or not usuario.ativo:
+            raise TokenInvalido()
+        return usuario

@@ -1,0 +1,39 @@
+"""argon2id password hashing, off the eventlet hub.
+
+Hashing takes tens of milliseconds of CPU in C; run on the hub it would stall
+every other worker of the process, so it runs in eventlet's thread pool
+(argon2-cffi releases the GIL while it works).
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from eventlet import tpool
+
+from services.chassis.config import Settings
+
+
+class Passwords:
+    def __init__(self, time_cost: int, memory_kib: int, parallelism: int) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+        )
+        # Verified against when the login does not exist, so both answers take as long.
+        self._decoy = self._hasher.hash("senha-inexistente")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Passwords:
+        return cls(
+            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+        )
+
+    def hash(self, senha: str) -> str:
+        return tpool.execute(self._hasher.hash, senha)
+
+    def verify(self, senha_hash: str | None, senha: str) -> bool:
+        try:
+            tpool.execute(self._hasher.verify, senha_hash or self._decoy, senha)
+        except (VerificationError, InvalidHashError):
+            return False
+        return senha_hash is not None

@@ -1,0 +1,12 @@
+"""busca: running and probed; its domain arrives with its own issue."""
+
+from __future__ import annotations
+
+from services.chassis.probed_service import ProbedService
+
+
+class BuscaService(ProbedService):
+    name = "busca"
+
+
+SERVICE = BuscaService

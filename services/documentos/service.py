@@ -1,0 +1,12 @@
+"""documentos: running and probed; its domain arrives with its own issue."""
+
+from __future__ import annotations
+
+from services.chassis.probed_service import ProbedService
+
+
+class DocumentosService(ProbedService):
+    name = "documentos"
+
+
+SERVICE = DocumentosService

@@ -1,0 +1,104 @@
+"""The OpenAPI 3.1 document, generated from the routes the gateway really serves.
+
+Each `api(...)` route carries its summary and its pydantic request and response
+models; the document is built from them, so a route cannot exist undocumented.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from pydantic import BaseModel
+
+from services.gateway.http_errors import HTTP_ERRORS
+from services.gateway.schemas import ErrorResponse
+from services.gateway.web_server import ApiRoute
+
+_PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
+_ERROR_TEXT = {
+    **{status: message for status, (_, message) in HTTP_ERRORS.items()},
+    422: "Dados inválidos (campos em error.campos).",
+    503: "Serviço temporariamente indisponível.",
+}
+
+
+def routes(service_cls: type) -> list[ApiRoute]:
+    found = []
+    for attr in vars(service_cls).values():
+        for entrypoint in getattr(attr, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(entrypoint, ApiRoute):
+                found.append(entrypoint)
+    return sorted(found, key=lambda r: (r.url, r.method))
+
+
+def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
+    doc = route.doc
+    op: dict[str, Any] = {
+        "summary": doc.summary,
+        "operationId": route.method_name,
+        "tags": list(doc.tags),
+        "responses": {},
+    }
+    params = _PATH_PARAM.findall(route.url)
+    if params:
+        op["parameters"] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in params
+        ]
+    if doc.body is not None:
+        op["requestBody"] = {"required": True, "content": _json(_schema_ref(doc.body, components))}
+    if doc.response is not None:
+        ref = _schema_ref(doc.response, components)
+        schema = {"type": "array", "items": ref} if doc.response_list else ref
+        op["responses"]["200"] = {"description": "OK", "content": _json(schema)}
+    else:
+        op["responses"]["200"] = {"description": "OK", "content": _json({"type": "object"})}
+    if doc.authenticated:
+        op["security"] = [{"bearer": []}]
+    error_ref = _schema_ref(ErrorResponse, components)
+    for status in sorted(set(doc.errors) | {500}):
+        text = _ERROR_TEXT.get(status, "Erro interno.")
+        op["responses"][str(status)] = {"description": text, "content": _json(error_ref)}
+    return op
+
+
+@functools.cache
+def document(service_cls: type) -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for route in routes(service_cls):
+        path = _PATH_PARAM.sub(r"{\1}", route.url)
+        for method in route.method.split(","):
+            paths.setdefault(path, {})[method.lower()] = _operation(route, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Prefeitura sem Papel",
+            "version": "1",
+            "description": "Processo eletrônico para os municípios do estado. "
+            'Erros: {"error": {"code", "message"}} com código estável.',
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }

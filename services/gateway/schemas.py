@@ -1,0 +1,111 @@
+"""Request and response shapes of the public API, validated at the edge."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.wrappers import Request
+
+from services.chassis.errors import DadosInvalidos, RequisicaoInvalida
+from services.chassis.tenant import IBGE_PATTERN
+
+# pydantic's error types, said in Portuguese for the 422 body.
+_MESSAGES = {
+    "missing": "campo obrigatório",
+    "string_type": "deve ser texto",
+    "string_pattern_mismatch": "formato inválido",
+    "string_too_short": "muito curto",
+    "string_too_long": "muito longo",
+    "extra_forbidden": "campo não permitido",
+    "model_type": "deve ser um objeto JSON",
+    "model_attributes_type": "deve ser um objeto JSON",
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LoginRequest(Strict):
+    municipio: str = Field(
+        pattern=f"^{IBGE_PATTERN.pattern}$",
+        description="Código IBGE do município (7 dígitos)",
+        examples=["5208004"],
+    )
+    usuario: str = Field(min_length=1, max_length=64, examples=["maria"])
+    senha: str = Field(min_length=1, max_length=1024)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = Field(examples=["Bearer"])
+    expires_in: int = Field(description="segundos até a expiração")
+
+
+class MunicipioResumo(BaseModel):
+    ibge: str = Field(examples=["5208004"])
+    nome: str = Field(examples=["Formosa"])
+    uf: str = Field(examples=["GO"])
+
+
+class MunicipioRef(BaseModel):
+    ibge: str
+    nome: str
+
+
+class MeResponse(BaseModel):
+    usuario: str
+    nome: str
+    municipio: MunicipioRef
+
+
+class ServicoSaude(BaseModel):
+    service: str
+    status: str
+
+
+class Probe(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="identificador estável do erro")
+    message: str = Field(description="mensagem em português para o usuário")
+    campos: list[dict[str, str]] | None = Field(default=None, description="campos inválidos (422)")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+def read_json(request: Request) -> Any:
+    """The JSON body; 415 for another content type, 400 for bytes that are not JSON."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType()
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequisicaoInvalida(
+            "O corpo da requisição não é um JSON válido.", code="json_invalido"
+        ) from exc
+
+
+def parse(model: type[Strict], request: Request) -> Strict:
+    data = read_json(request)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        campos = [
+            {
+                "campo": ".".join(str(p) for p in err["loc"]) or "corpo",
+                "mensagem": _MESSAGES.get(err["type"], "valor inválido"),
+            }
+            for err in exc.errors()
+        ]
+        nomes = ", ".join(c["campo"] for c in campos)
+        raise DadosInvalidos(f"Dados inválidos: {nomes}.", details={"campos": campos}) from exc

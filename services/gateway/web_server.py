@@ -1,0 +1,183 @@
+"""The gateway's HTTP edge: JSON routes, request ids, CORS, body limits, JSON errors.
+
+nameko's WebServer answers unknown routes and wrong methods with werkzeug's HTML
+pages; this subclass wraps its WSGI app so that every answer, including those,
+is JSON, carries an X-Request-Id, and honours CORS for the configured origins.
+Routes are declared with `api(...)`, which also records what the OpenAPI
+document needs to describe them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import structlog
+from eventlet.event import Event
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer
+from pydantic import BaseModel
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.call_context import REQUEST_ID_KEY
+from services.chassis.config import Settings
+from services.chassis.errors import SemPapelError
+from services.gateway.http_errors import error_body, json_response, response_for
+
+_log = structlog.get_logger("sempapel.gateway")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-Id"
+
+
+def request_id_from(header: str | None) -> str:
+    """Keep the caller's id when it is sane, so logs join across systems; else make one."""
+    if header and _REQUEST_ID.fullmatch(header):
+        return header
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    summary: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    response_list: bool = False
+    authenticated: bool = False
+    errors: tuple[int, ...] = ()
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    raw: bool = False
+
+
+class ApiApp:
+    """WSGI app around nameko's route map."""
+
+    def __init__(self, server: GatewayWebServer) -> None:
+        self.server = server
+        self.url_map = server.make_url_map()
+        settings = Settings.from_env()
+        self.max_body = settings.max_body_bytes
+        self.origins = {o.strip() for o in settings.cors_origins.split(",") if o.strip()}
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        started = time.perf_counter()
+        request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
+        environ["sempapel.request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(service="gateway", request_id=request_id)
+        request = Request(environ, shallow=True)
+        request.max_content_length = self.max_body
+        try:
+            response = self.dispatch(request)
+        except Exception as exc:  # noqa: BLE001 - the last net: still a JSON answer
+            response = response_for(exc)
+        response.headers["X-Request-Id"] = request_id
+        self.add_cors(request, response)
+        _log.info(
+            "http",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        structlog.contextvars.clear_contextvars()
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        if request.method == "OPTIONS":
+            return self.options(request, adapter)
+        if request.content_length is not None and request.content_length > self.max_body:
+            return response_for(RequestEntityTooLarge())
+        try:
+            provider, values = adapter.match()
+        except HTTPException as exc:
+            return response_for(exc)
+        request.path_values = values
+        return provider.handle_request(request)
+
+    def options(self, request: Request, adapter: Any) -> Response:
+        methods = adapter.allowed_methods()
+        if not methods:
+            return response_for(NotFound())
+        allow = ", ".join(sorted(set(methods) | {"OPTIONS"}))
+        origin = request.headers.get("Origin")
+        if origin is not None and origin not in self.origins:
+            return json_response(
+                403, error_body("origem_nao_permitida", "Origem não permitida para esta API.")
+            )
+        response = Response(status=204, headers={"Allow": allow})
+        if origin is not None:
+            response.headers["Access-Control-Allow-Methods"] = allow
+            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+            response.headers["Access-Control-Max-Age"] = "600"
+        return response
+
+    def add_cors(self, request: Request, response: Response) -> None:
+        origin = request.headers.get("Origin")
+        response.vary.add("Origin")
+        if origin is not None and origin in self.origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = "X-Request-Id"
+
+
+class GatewayWebServer(WebServer):
+    def get_wsgi_app(self) -> ApiApp:
+        return ApiApp(self)
+
+    def context_data_from_headers(self, request: Request) -> dict[str, Any]:
+        return {REQUEST_ID_KEY: request.environ["sempapel.request_id"]}
+
+
+class ApiRoute(HttpRequestHandler):
+    """An HTTP route whose handler returns JSON-able data, or (status, data)."""
+
+    server = GatewayWebServer()
+
+    def __init__(self, method: str, url: str, doc: RouteDoc, **kwargs: Any) -> None:
+        self.doc = doc
+        super().__init__(method, url, **kwargs)
+
+    def get_url_rule(self) -> Rule:
+        return Rule(self.url, methods=self.method.split(","), strict_slashes=True)
+
+    def handle_request(self, request: Request) -> Response:
+        request.shallow = False
+        try:
+            context_data = self.server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(
+                self,
+                args,
+                kwargs,
+                context_data=context_data,
+                handle_result=partial(self.handle_result, event),
+            )
+            result = event.wait()
+            return self.response_from_result(result)
+        except Exception as exc:  # noqa: BLE001 - mapped to a JSON error
+            return response_for(exc)
+
+    def response_from_result(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        status = 200
+        if isinstance(result, tuple):
+            status, result = result
+        return Response(
+            json.dumps(result, ensure_ascii=False),
+            status=status,
+            content_type="application/json; charset=utf-8",
+        )
+
+
+def api(method: str, url: str, **doc: Any) -> Any:
+    return ApiRoute.decorator(method, url, doc=RouteDoc(**doc), expected_exceptions=SemPapelError)

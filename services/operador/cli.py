@@ -1,0 +1,220 @@
+"""`sempapel`: the operators' command (provisioning, users, migrations, running services)."""
+
+from __future__ import annotations
+
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import secrets  # noqa: E402
+import sys  # noqa: E402
+from collections import Counter  # noqa: E402
+
+import click  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from services.chassis import config as config_module  # noqa: E402
+from services.chassis.config import Settings  # noqa: E402
+from services.chassis.database import engine_from_settings  # noqa: E402
+from services.chassis.errors import ConfiguracaoInvalida, SemPapelError  # noqa: E402
+from services.chassis.runner import SERVICES, run_service  # noqa: E402
+from services.chassis.structured_logging import configure_logging  # noqa: E402
+from services.chassis.tenant import Tenant  # noqa: E402
+from services.chassis.tenant_session import TenantEngines  # noqa: E402
+
+PILOTOS = (
+    ("5203302", "Bela Vista de Goiás", "GO"),
+    ("5205109", "Catalão", "GO"),
+    ("5208004", "Formosa", "GO"),
+    ("5211800", "Jaraguá", "GO"),
+    ("5212204", "Jussara", "GO"),
+    ("5217104", "Piracanjuba", "GO"),
+)
+
+
+def _engine() -> Engine:
+    return engine_from_settings(Settings.from_env())
+
+
+def _fail(exc: Exception) -> None:
+    message = exc.message if isinstance(exc, SemPapelError) else str(exc)
+    click.echo(f"erro: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Operação da plataforma Prefeitura sem Papel."""
+    configure_logging(Settings.from_env(log_level="WARNING"))
+
+
+@main.command("config")
+def show_config() -> None:
+    """Lista todas as variáveis de ambiente que a plataforma lê."""
+    for env, default, doc in config_module.describe():
+        click.echo(f"{env:34} {default or '(sem padrão)':40} {doc}")
+
+
+@main.command("chave")
+def new_key() -> None:
+    """Gera uma chave de assinatura de tokens (SEMPAPEL_JWT_SECRET)."""
+    click.echo(secrets.token_urlsafe(48))
+
+
+@main.command("servico")
+@click.argument("nome", type=click.Choice(SERVICES))
+def servico(nome: str) -> None:
+    """Roda um serviço neste processo (mais processos = mais réplicas)."""
+    try:
+        run_service(nome)
+    except ConfiguracaoInvalida as exc:
+        _fail(exc)
+
+
+@main.group()
+def municipio() -> None:
+    """Cadastro de municípios."""
+
+
+@municipio.command("provisionar")
+@click.option("--ibge", required=True)
+@click.option("--nome", required=True)
+@click.option("--uf", required=True)
+def provisionar(ibge: str, nome: str, uf: str) -> None:
+    """Cadastra o município, cria seu schema e aplica as migrações (idempotente)."""
+    from services.tenancy import provisioning
+
+    try:
+        report = provisioning.provision(_engine(), ibge, nome, uf)
+    except SemPapelError as exc:
+        _fail(exc)
+    parts = ", ".join(f"{k}: {v}" for k, v in report.parts.items())
+    click.echo(f"município {ibge} ativo ({parts})")
+
+
+def _set_status(ibge: str, status: str) -> None:
+    from services.tenancy import provisioning
+
+    try:
+        found = provisioning.set_status(_engine(), ibge, status)
+    except SemPapelError as exc:
+        _fail(exc)
+    click.echo(f"município {found.ibge} ({found.nome}): {found.status}")
+
+
+@municipio.command("suspender")
+@click.option("--ibge", required=True)
+def suspender(ibge: str) -> None:
+    """Suspende o acesso de um município: ninguém entra."""
+    _set_status(ibge, "suspenso")
+
+
+@municipio.command("reativar")
+@click.option("--ibge", required=True)
+def reativar(ibge: str) -> None:
+    """Devolve o acesso a um município suspenso."""
+    _set_status(ibge, "ativo")
+
+
+@municipio.command("listar")
+def listar() -> None:
+    from services.tenancy import registry
+
+    for m in registry.list_all(_engine()):
+        click.echo(f"{m.ibge}  {m.uf}  {m.status:13}  {m.nome}")
+
+
+@main.group()
+def usuario() -> None:
+    """Usuários de um município."""
+
+
+def criar_usuario(ibge: str, login: str, nome: str, senha: str) -> str:
+    from services.auth import handlers
+    from services.auth.passwords import Passwords
+    from services.tenancy import registry
+
+    settings = Settings.from_env()
+    engine = engine_from_settings(settings)
+    registry.get(engine, ibge)
+    uow = TenantEngines(engine).unit_of_work(Tenant(ibge))
+    return handlers.criar_usuario(uow, Passwords.from_settings(settings), login, nome, senha).id
+
+
+@usuario.command("criar")
+@click.option("--municipio", "ibge", required=True)
+@click.option("--login", required=True)
+@click.option("--nome", required=True)
+def usuario_criar(ibge: str, login: str, nome: str) -> None:
+    """Cria um usuário; a senha é lida da entrada padrão (uma linha)."""
+    senha = sys.stdin.readline().rstrip("\r\n")
+    try:
+        criar_usuario(ibge, login, nome, senha)
+    except SemPapelError as exc:
+        _fail(exc)
+    click.echo(f"usuário {login} criado no município {ibge}")
+
+
+@main.command("migrar")
+@click.option("--municipio", "ibge", default=None, help="só este município")
+@click.option("--workers", type=int, default=None, help="schemas migrados ao mesmo tempo")
+def migrar(ibge: str | None, workers: int | None) -> None:
+    """Leva o schema de cada município à última versão; pode ser interrompido e retomado."""
+    from services.tenancy import provisioning, registry
+
+    settings = Settings.from_env()
+    engine = engine_from_settings(settings)
+    total = 1 if ibge else len(registry.list_all(engine))
+    outcomes: Counter[str] = Counter()
+    failures = []
+    with tqdm(total=total, unit="município", file=sys.stderr, disable=None) as bar:
+
+        def done(report: provisioning.SchemaReport) -> None:
+            if report.error:
+                failures.append(report)
+                outcomes["falhou"] += 1
+            else:
+                outcomes.update(report.parts.values())
+            bar.update(1)
+
+        try:
+            provisioning.migrate_all(
+                engine, workers or settings.migration_workers, only=ibge, on_done=done
+            )
+        except SemPapelError as exc:
+            _fail(exc)
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nada a migrar")
+    for report in failures:
+        click.echo(f"falhou {report.ibge}: {report.error}", err=True)
+    if failures:
+        sys.exit(1)
+
+
+@main.command("piloto")
+@click.option("--senha-env", default="SEMPAPEL_ADMIN_SENHA", show_default=True)
+def piloto(senha_env: str) -> None:
+    """Provisiona os municípios piloto com um administrador cada (login: admin)."""
+    import os
+
+    from services.chassis.errors import Conflito
+    from services.tenancy import provisioning
+
+    engine = _engine()
+    senha = os.environ.get(senha_env) or secrets.token_urlsafe(12)
+    for ibge, nome, uf in PILOTOS:
+        provisioning.provision(engine, ibge, nome, uf)
+        try:
+            criar_usuario(ibge, "admin", f"Administrador de {nome}", senha)
+            click.echo(f"{ibge} {nome}: admin criado")
+        except Conflito:
+            click.echo(f"{ibge} {nome}: admin já existia (senha mantida)")
+    if not os.environ.get(senha_env):
+        click.echo(f"senha dos administradores criados agora: {senha}")
+
+
+if __name__ == "__main__":
+    main()

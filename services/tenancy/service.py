@@ -1,0 +1,28 @@
+"""tenancy: the municipality registry, read by the login page and by every login."""
+
+from __future__ import annotations
+
+from nameko.rpc import rpc
+
+from services.chassis.errors import SemPapelError
+from services.chassis.probed_service import ProbedService
+from services.tenancy import registry
+from services.tenancy.dependencies import RegistryDatabase
+
+
+class TenancyService(ProbedService):
+    name = "tenancy"
+
+    registry_db = RegistryDatabase()
+
+    @rpc(expected_exceptions=SemPapelError)
+    def listar_municipios_ativos(self) -> list[dict[str, str]]:
+        return [m.public() for m in registry.list_active(self.registry_db)]
+
+    @rpc(expected_exceptions=SemPapelError)
+    def obter_municipio(self, ibge: str) -> dict[str, str]:
+        found = registry.get(self.registry_db, ibge)
+        return {**found.public(), "status": found.status}
+
+
+SERVICE = TenancyService
