@@ -1,0 +1,179 @@
+"""Test harness: real PostgreSQL, real RabbitMQ, services running in this process.
+
+nameko's pytest plugin no longer monkey-patches, so eventlet is patched here,
+before anything opens a socket. Tests use their own database (recreated each
+session) and their own RabbitMQ vhost, so they never meet a running `make up`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import psycopg2  # noqa: E402
+import pytest  # noqa: E402
+import requests  # noqa: E402
+
+TEST_DB = os.environ.get("SEMPAPEL_TEST_DB", "sempapel_test")
+TEST_VHOST = os.environ.get("SEMPAPEL_TEST_VHOST", "sempapel_test")
+PG_ADMIN_DSN = os.environ.get("SEMPAPEL_TEST_PG_ADMIN", "host=127.0.0.1 port=5432 user=postgres")
+JWT_SECRET = "segredo-de-teste-com-mais-de-32-caracteres-0123456789"
+CORS_ORIGIN = "https://app.exemplo.gov.br"
+
+os.environ.update(
+    {
+        "SEMPAPEL_DATABASE_URL": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{TEST_DB}",
+        "SEMPAPEL_AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}",
+        "SEMPAPEL_JWT_SECRET": JWT_SECRET,
+        "SEMPAPEL_RPC_TIMEOUT_SECONDS": "5",
+        "SEMPAPEL_CORS_ORIGINS": CORS_ORIGIN,
+        "SEMPAPEL_MAX_BODY_BYTES": "65536",
+        "SEMPAPEL_LOG_FORMAT": "json",
+        "SEMPAPEL_LOG_LEVEL": "INFO",
+    }
+)
+
+from services.chassis.config import Settings  # noqa: E402
+from services.chassis.database import engine_from_settings  # noqa: E402
+from services.chassis.structured_logging import configure_logging  # noqa: E402
+
+BACKENDS = ("tenancy", "auth", "processos", "documentos", "busca")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _recreate_database() -> None:
+    conn = psycopg2.connect(PG_ADMIN_DSN + " dbname=postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (TEST_DB,),
+        )
+        cur.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}"')
+        cur.execute(f'CREATE DATABASE "{TEST_DB}"')
+    conn.close()
+
+
+def _ensure_vhost() -> None:
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        return
+    subprocess.run([ctl, "add_vhost", TEST_VHOST], capture_output=True, check=False)
+    subprocess.run(
+        [ctl, "set_permissions", "-p", TEST_VHOST, "guest", ".*", ".*", ".*"],
+        capture_output=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def engine(settings):
+    _recreate_database()
+    _ensure_vhost()
+    configure_logging(settings)
+    eng = engine_from_settings(settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def provision(engine):
+    """Provision a municipality (idempotent) and return its IBGE code."""
+    from services.tenancy import provisioning
+
+    def _provision(ibge: str, nome: str, uf: str = "GO") -> str:
+        provisioning.provision(engine, ibge, nome, uf)
+        return ibge
+
+    return _provision
+
+
+@pytest.fixture(scope="session")
+def create_user(engine):
+    from services.operador.cli import criar_usuario
+
+    def _create(ibge: str, login: str, senha: str, nome: str | None = None) -> str:
+        return criar_usuario(ibge, login, nome or login.title(), senha)
+
+    return _create
+
+
+@pytest.fixture
+def new_login():
+    """A login no other test uses."""
+    return lambda prefix="u": f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+class Platform:
+    """All six services in this process, each container with its own HTTP port."""
+
+    def __init__(self, settings: Settings) -> None:
+        from nameko.containers import ServiceContainer
+
+        from services.chassis.runner import service_class
+
+        self.settings = settings
+        self.gateway_port = free_port()
+        self.containers = {}
+        for name in (*BACKENDS, "gateway"):
+            port = self.gateway_port if name == "gateway" else free_port()
+            config = dict(settings.nameko_config(), WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
+            self.containers[name] = ServiceContainer(service_class(name), config)
+        self.url = f"http://127.0.0.1:{self.gateway_port}"
+
+    def start(self) -> None:
+        for container in self.containers.values():
+            container.start()
+
+    def stop(self) -> None:
+        for container in self.containers.values():
+            container.stop()
+
+    def restart(self, name: str) -> None:
+        from nameko.containers import ServiceContainer
+
+        old = self.containers[name]
+        old.stop()
+        self.containers[name] = ServiceContainer(old.service_cls, old.config)
+        self.containers[name].start()
+
+
+@pytest.fixture(scope="session")
+def platform(settings, engine) -> Iterator[Platform]:
+    plat = Platform(settings)
+    plat.start()
+    yield plat
+    plat.stop()
+
+
+@pytest.fixture
+def login(platform):
+    def _login(municipio: str, usuario: str, senha: str) -> requests.Response:
+        return requests.post(
+            f"{platform.url}/api/v1/auth/login",
+            json={"municipio": municipio, "usuario": usuario, "senha": senha},
+            timeout=30,
+        )
+
+    return _login
