@@ -26,10 +26,12 @@ _ERROR_TEXT = {
 
 
 def routes(service_cls: type) -> list[ApiRoute]:
+    """The routes a service class declares (unbound: `method_name` is set here)."""
     found = []
-    for attr in vars(service_cls).values():
+    for name, attr in vars(service_cls).items():
         for entrypoint in getattr(attr, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, ApiRoute):
+                entrypoint.method_name = name
                 found.append(entrypoint)
     return sorted(found, key=lambda r: (r.url, r.method))
 

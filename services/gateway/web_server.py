@@ -9,6 +9,7 @@ document needs to describe them.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -95,12 +96,34 @@ class ApiApp:
             return self.options(request, adapter)
         if request.content_length is not None and request.content_length > self.max_body:
             return response_for(RequestEntityTooLarge())
+        if request.content_length is None and "chunked" in request.headers.get(
+            "Transfer-Encoding", ""
+        ).lower():
+            if not self.buffer_chunked_body(request.environ):
+                return response_for(RequestEntityTooLarge())
         try:
             provider, values = adapter.match()
         except HTTPException as exc:
             return response_for(exc)
         request.path_values = values
         return provider.handle_request(request)
+
+    def buffer_chunked_body(self, environ: dict) -> bool:
+        """Read a chunked body up to the limit and hand it on with a Content-Length."""
+        stream, parts, size = environ["wsgi.input"], [], 0
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > self.max_body:
+                return False
+            parts.append(chunk)
+        body = b"".join(parts)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input_terminated"] = False
+        return True
 
     def options(self, request: Request, adapter: Any) -> Response:
         methods = adapter.allowed_methods()
