@@ -148,7 +148,12 @@ class Platform:
 
     def stop(self) -> None:
         for container in self.containers.values():
-            container.stop()
+            # A container restarted inside one process can wait forever for its
+            # consumer to cancel (nameko 2 QueueConsumer); tests do not wait with it.
+            with eventlet.Timeout(15, False):
+                container.stop()
+            if not container._died.ready():
+                container.kill()
 
     def restart(self, name: str) -> None:
         from nameko.containers import ServiceContainer
