@@ -7,10 +7,13 @@ callback. python-oracledb in thin mode is pure Python and yields by itself.
 
 from __future__ import annotations
 
-import psycogreen.eventlet
-from sqlalchemy import Engine, create_engine, text
+import warnings
 
-from services.chassis.config import Settings
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+import psycogreen.eventlet  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+
+from services.chassis.config import Settings  # noqa: E402
 
 _green_patched = False
 

@@ -16,6 +16,8 @@ transactional), so a failure leaves the part untouched and a re-run resumes.
 from __future__ import annotations
 
 import functools
+import re
+import threading
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -24,7 +26,7 @@ from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, text
 
 ENTRY_POINT_GROUP = "sempapel.tenant_schema"
 
@@ -61,8 +63,13 @@ def discover_parts() -> list[TenantSchemaPart]:
     return sorted(parts, key=lambda p: p.name)
 
 
-@functools.cache
 def script_directory(migrations_dir: Path) -> ScriptDirectory:
+    """Parsed once per process, and again only if a revision file is added."""
+    return _script_directory(migrations_dir, (migrations_dir / "versions").stat().st_mtime_ns)
+
+
+@functools.cache
+def _script_directory(migrations_dir: Path, versions_mtime: int) -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     return ScriptDirectory.from_config(config)
@@ -80,6 +87,27 @@ def current_revisions(connection: Connection, schema: str, version_table: str) -
     return tuple(sorted(context.get_current_heads()))
 
 
+# Alembic's `op` and `context` are module-level proxies: one replay at a time per
+# process (parallel runs use several processes, see tenancy's migration_worker).
+_ALEMBIC_GLOBALS = threading.Lock()
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,29}")
+
+
+def _route_unqualified_names(connection: Connection, schema: str) -> None:
+    """Point unqualified names at the schema for this transaction.
+
+    schema_translate_map covers statements built from Table objects, but several
+    Alembic operations (add_column, alter_column, create_index ...) render bare
+    table names; they must land in the same schema.
+    """
+    if not _IDENTIFIER.fullmatch(schema):
+        raise ValueError(f"invalid schema name: {schema!r}")
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+    elif connection.dialect.name == "oracle":
+        connection.execute(text(f"ALTER SESSION SET CURRENT_SCHEMA = {schema}"))
+
+
 def upgrade(
     connection: Connection,
     schema: str,
@@ -91,6 +119,7 @@ def upgrade(
     """Bring one part of one schema to head; returns what it did: created, upgraded, current."""
     script = script_directory(migrations_dir)
     routed = connection.execution_options(schema_translate_map={None: schema})
+    _route_unqualified_names(routed, schema)
     current = current_revisions(routed, schema, version_table)
     head = head_of(migrations_dir)
     if current == head:

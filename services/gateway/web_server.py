@@ -96,9 +96,10 @@ class ApiApp:
             return self.options(request, adapter)
         if request.content_length is not None and request.content_length > self.max_body:
             return response_for(RequestEntityTooLarge())
-        if request.content_length is None and "chunked" in request.headers.get(
-            "Transfer-Encoding", ""
-        ).lower():
+        if (
+            request.content_length is None
+            and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        ):
             if not self.buffer_chunked_body(request.environ):
                 return response_for(RequestEntityTooLarge())
         try:

@@ -171,7 +171,7 @@ def migrar(ibge: str | None, workers: int | None) -> None:
     total = 1 if ibge else len(registry.list_all(engine))
     outcomes: Counter[str] = Counter()
     failures = []
-    with tqdm(total=total, unit="município", file=sys.stderr, disable=None) as bar:
+    with tqdm(total=total, unit="município", file=sys.stderr, mininterval=0.5) as bar:
 
         def done(report: provisioning.SchemaReport) -> None:
             if report.error:

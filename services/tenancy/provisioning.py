@@ -9,8 +9,12 @@ municipality changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import json
+import os
+import selectors
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,7 +29,7 @@ from services.chassis.schema_migrations import (
     upgrade_part,
 )
 from services.chassis.tenant import SCHEMA_PATTERN, schema_for, validar_ibge
-from services.tenancy import registry
+from services.tenancy import migration_worker, registry
 from services.tenancy.tables import (
     GLOBAL_SCHEMA,
     MIGRATIONS_DIR,
@@ -174,9 +178,8 @@ def set_status(engine: Engine, ibge: str, status: str) -> registry.Municipio:
     return registry.get(engine, ibge)
 
 
-def _batches(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _split(items: list[str], count: int) -> list[list[str]]:
+    return [batch for batch in (items[n::count] for n in range(count)) if batch]
 
 
 def migrate_all(
@@ -184,30 +187,53 @@ def migrate_all(
     workers: int,
     only: str | None = None,
     on_done: Callable[[SchemaReport], None] | None = None,
+    parts_env: str | None = None,
 ) -> list[SchemaReport]:
-    """Bring every registered municipality's schema to head, `workers` schemas at a time.
+    """Bring every registered municipality's schema to head, in `workers` parallel batches.
 
-    Resumable by construction: each schema records its own revision per part, so a
-    run that was stopped skips what it finished and redoes what it had not. One
-    schema failing is reported and does not stop the others.
+    Each batch runs in its own process (see migration_worker). Resumable by
+    construction: each schema records its own revision per part, so a run that
+    was stopped skips what it finished and redoes what it had not. One schema
+    failing is reported and does not stop the others.
     """
     ensure_global_schema(engine)
-    ibges = [only] if only else [m.ibge for m in registry.list_all(engine)]
     if only:
         registry.get(engine, only)
-    parts = discover_parts()
-
-    def one(ibge: str) -> SchemaReport:
-        try:
-            return migrate_schema(engine, ibge, parts)
-        except Exception as exc:  # noqa: BLE001 - reported per schema, the run goes on
-            return SchemaReport(ibge, error=f"{type(exc).__name__}: {exc}")
-
+    ibges = [only] if only else [m.ibge for m in registry.list_all(engine)]
+    env = dict(os.environ)
+    if parts_env is not None:
+        env[migration_worker.PARTS_ENV] = parts_env
+    procs = []
+    for batch in _split(ibges, max(1, workers)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "services.tenancy.migration_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        proc.stdin.write(json.dumps(batch))
+        proc.stdin.close()
+        procs.append((proc, set(batch)))
     reports: list[SchemaReport] = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for batch in _batches(ibges, max(1, workers) * 4):
-            for report in pool.map(one, batch):
-                reports.append(report)
-                if on_done:
-                    on_done(report)
+    selector = selectors.DefaultSelector()
+    for proc, batch in procs:
+        selector.register(proc.stdout, selectors.EVENT_READ, (proc, batch))
+    while selector.get_map():
+        for key, _ in selector.select():
+            proc, batch = key.data
+            line = key.fileobj.readline()
+            if not line:
+                selector.unregister(key.fileobj)
+                proc.wait()
+                for ibge in sorted(batch):  # what a dead worker left undone
+                    reports.append(SchemaReport(ibge, error=f"worker saiu com {proc.returncode}"))
+                    if on_done:
+                        on_done(reports[-1])
+                continue
+            data = json.loads(line)
+            batch.discard(data["ibge"])
+            reports.append(SchemaReport(data["ibge"], data["parts"], data.get("error")))
+            if on_done:
+                on_done(reports[-1])
     return reports

@@ -24,8 +24,11 @@ def assert_error(answer: requests.Response, status: int, code: str) -> dict:
 
 def post_login(platform, data: bytes, content_type: str = "application/json", **kw):
     return requests.post(
-        f"{platform.url}/api/v1/auth/login", data=data,
-        headers={"Content-Type": content_type}, timeout=30, **kw,
+        f"{platform.url}/api/v1/auth/login",
+        data=data,
+        headers={"Content-Type": content_type},
+        timeout=30,
+        **kw,
     )
 
 
@@ -35,8 +38,9 @@ def test_malformed_json_is_400(platform):
 
 
 def test_unknown_route_is_404(platform):
-    assert_error(requests.get(f"{platform.url}/api/v1/nao-existe", timeout=30), 404,
-                 "rota_inexistente")
+    assert_error(
+        requests.get(f"{platform.url}/api/v1/nao-existe", timeout=30), 404, "rota_inexistente"
+    )
 
 
 def test_wrong_method_is_405_with_allow_header(platform):
@@ -46,8 +50,9 @@ def test_wrong_method_is_405_with_allow_header(platform):
 
 
 def test_body_too_large_is_413(platform, settings):
-    big = json.dumps({"municipio": "5208004", "usuario": "x",
-                      "senha": "a" * (settings.max_body_bytes + 10)}).encode()
+    big = json.dumps(
+        {"municipio": "5208004", "usuario": "x", "senha": "a" * (settings.max_body_bytes + 10)}
+    ).encode()
     assert_error(post_login(platform, big), 413, "corpo_muito_grande")
 
 
@@ -62,8 +67,11 @@ def test_body_too_large_without_content_length_is_413(platform, settings):
 
 
 def test_wrong_content_type_is_415(platform):
-    assert_error(post_login(platform, b"municipio=5208004", "application/x-www-form-urlencoded"),
-                 415, "tipo_de_conteudo_nao_suportado")
+    assert_error(
+        post_login(platform, b"municipio=5208004", "application/x-www-form-urlencoded"),
+        415,
+        "tipo_de_conteudo_nao_suportado",
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,8 +81,10 @@ def test_wrong_content_type_is_415(platform):
         ({"municipio": "5208004", "usuario": "maria"}, {"senha"}),
         ({"municipio": 5208004, "usuario": "maria", "senha": "x"}, {"municipio"}),
         ({"municipio": "5208004", "usuario": "", "senha": "x"}, {"usuario"}),
-        ({"municipio": "5208004", "usuario": "m", "senha": "x", "schema": "pg_catalog"},
-         {"schema"}),
+        (
+            {"municipio": "5208004", "usuario": "m", "senha": "x", "schema": "pg_catalog"},
+            {"schema"},
+        ),
         ([1, 2], {"corpo"}),
     ],
 )
@@ -86,44 +96,54 @@ def test_validation_errors_are_422_with_field_names(platform, body, fields):
 
 
 def test_request_id_is_kept_or_generated_and_returned(platform):
-    kept = requests.get(f"{platform.url}/api/v1/municipios",
-                        headers={"X-Request-Id": "req-abc.123"}, timeout=30)
+    kept = requests.get(
+        f"{platform.url}/api/v1/municipios", headers={"X-Request-Id": "req-abc.123"}, timeout=30
+    )
     assert kept.headers["X-Request-Id"] == "req-abc.123"
     made = requests.get(f"{platform.url}/api/v1/municipios", timeout=30)
     assert len(made.headers["X-Request-Id"]) == 32
-    hostile = requests.get(f"{platform.url}/api/v1/municipios",
-                           headers={"X-Request-Id": "x\" onerror=alert(1)"}, timeout=30)
-    assert hostile.headers["X-Request-Id"] != "x\" onerror=alert(1)"
-    missing = requests.get(f"{platform.url}/api/v1/nao-existe",
-                           headers={"X-Request-Id": "req-404"}, timeout=30)
+    hostile = requests.get(
+        f"{platform.url}/api/v1/municipios",
+        headers={"X-Request-Id": 'x" onerror=alert(1)'},
+        timeout=30,
+    )
+    assert hostile.headers["X-Request-Id"] != 'x" onerror=alert(1)'
+    missing = requests.get(
+        f"{platform.url}/api/v1/nao-existe", headers={"X-Request-Id": "req-404"}, timeout=30
+    )
     assert missing.headers["X-Request-Id"] == "req-404"
 
 
 def test_cors_preflight_and_response_for_configured_origin(platform):
     pre = requests.options(
         f"{platform.url}/api/v1/auth/login",
-        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type"},
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
         timeout=30,
     )
     assert pre.status_code == 204
     assert pre.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "POST" in pre.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in pre.headers["Access-Control-Allow-Headers"]
-    actual = requests.get(f"{platform.url}/api/v1/municipios", headers={"Origin": ORIGIN},
-                          timeout=30)
+    actual = requests.get(
+        f"{platform.url}/api/v1/municipios", headers={"Origin": ORIGIN}, timeout=30
+    )
     assert actual.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "X-Request-Id" in actual.headers["Access-Control-Expose-Headers"]
 
 
 def test_cors_refuses_other_origins(platform):
     evil = "https://malicioso.example.com"
-    pre = requests.options(f"{platform.url}/api/v1/auth/login",
-                           headers={"Origin": evil, "Access-Control-Request-Method": "POST"},
-                           timeout=30)
+    pre = requests.options(
+        f"{platform.url}/api/v1/auth/login",
+        headers={"Origin": evil, "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
     assert_error(pre, 403, "origem_nao_permitida")
-    actual = requests.get(f"{platform.url}/api/v1/municipios", headers={"Origin": evil},
-                          timeout=30)
+    actual = requests.get(f"{platform.url}/api/v1/municipios", headers={"Origin": evil}, timeout=30)
     assert "Access-Control-Allow-Origin" not in actual.headers
 
 
@@ -159,8 +179,14 @@ def test_openapi_document_is_valid_and_describes_every_route(platform):
                 served.add((openapi._PATH_PARAM.sub(r"{\1}", entrypoint.url), method.lower()))
     documented = {(path, m) for path, ops in doc["paths"].items() for m in ops}
     assert served == documented
-    for required in ["/api/v1/municipios", "/api/v1/auth/login", "/api/v1/me", "/healthz",
-                     "/readyz", "/api/v1/openapi.json"]:
+    for required in [
+        "/api/v1/municipios",
+        "/api/v1/auth/login",
+        "/api/v1/me",
+        "/healthz",
+        "/readyz",
+        "/api/v1/openapi.json",
+    ]:
         assert required in doc["paths"]
     login = doc["paths"]["/api/v1/auth/login"]["post"]
     assert {"401", "422", "503"} <= set(login["responses"])

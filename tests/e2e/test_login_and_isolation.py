@@ -86,8 +86,15 @@ def test_user_of_one_municipality_does_not_exist_in_another(
 
 def _forged(claims_change: dict, key: str, settings) -> str:
     now = int(time.time())
-    claims = {"iss": ISSUER, "sub": "x", "login": "x", "mun": FORMOSA, "iat": now,
-              "exp": now + 600, "jti": "j"}
+    claims = {
+        "iss": ISSUER,
+        "sub": "x",
+        "login": "x",
+        "mun": FORMOSA,
+        "iat": now,
+        "exp": now + 600,
+        "jti": "j",
+    }
     claims.update(claims_change)
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
@@ -121,14 +128,18 @@ def test_token_of_one_municipality_never_reads_another(
 @pytest.mark.parametrize(
     "make_token",
     [
-        pytest.param(lambda s: _forged({}, "outra-chave-com-mais-de-32-caracteres-xx", s),
-                     id="other-key"),
-        pytest.param(lambda s: _forged({"exp": int(time.time()) - 10}, s.jwt_secret, s),
-                     id="expired"),
+        pytest.param(
+            lambda s: _forged({}, "outra-chave-com-mais-de-32-caracteres-xx", s), id="other-key"
+        ),
+        pytest.param(
+            lambda s: _forged({"exp": int(time.time()) - 10}, s.jwt_secret, s), id="expired"
+        ),
         pytest.param(lambda s: _forged({"mun": "../x"}, s.jwt_secret, s), id="crafted-municipio"),
         pytest.param(lambda s: _forged({"iss": "outro"}, s.jwt_secret, s), id="other-issuer"),
-        pytest.param(lambda s: jwt.encode({"mun": FORMOSA, "sub": "x"}, None, algorithm="none"),
-                     id="alg-none"),
+        pytest.param(
+            lambda s: jwt.encode({"mun": FORMOSA, "sub": "x"}, None, algorithm="none"),
+            id="alg-none",
+        ),
         pytest.param(lambda s: "nao-e-um-jwt", id="garbage"),
     ],
 )
@@ -142,8 +153,10 @@ def test_bad_tokens_are_refused_on_every_authenticated_route(platform, settings,
     for route in authenticated:
         for method in route.method.split(","):
             answer = requests.request(
-                method, f"{platform.url}{route.url}",
-                headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                method,
+                f"{platform.url}{route.url}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
             )
             assert answer.status_code == 401, (route.url, answer.text)
             assert answer.json()["error"]["code"] == "token_invalido"
@@ -168,8 +181,18 @@ def sql_statements():
     event.remove(Engine, "before_cursor_execute", record)
 
 
-CRAFTED = ["5208004; DROP SCHEMA mun_5208004", "../x", "pg_catalog", "52080041", "52o8004",
-           "abcdefg", "", "mun_5208004", "0000000", "５２０８００４"]
+CRAFTED = [
+    "5208004; DROP SCHEMA mun_5208004",
+    "../x",
+    "pg_catalog",
+    "52080041",
+    "52o8004",
+    "abcdefg",
+    "",
+    "mun_5208004",
+    "0000000",
+    "５２０８００４",
+]
 
 
 @pytest.mark.parametrize("crafted", CRAFTED)
@@ -239,14 +262,19 @@ def test_suspended_municipality_cannot_log_in(
 
 
 def test_municipios_lists_active_ones_sorted_by_name(platform, provision):
-    for ibge, nome in [("5203302", "Bela Vista de Goiás"), ("5200050", "Abadia de Goiás"),
-                       ("5200100", "Água Limpa")]:
+    for ibge, nome in [
+        ("5203302", "Bela Vista de Goiás"),
+        ("5200050", "Abadia de Goiás"),
+        ("5200100", "Água Limpa"),
+    ]:
         provision(ibge, nome)
     answer = requests.get(f"{platform.url}/api/v1/municipios", timeout=30)
     assert answer.status_code == 200
     listed = answer.json()
     names = [m["nome"] for m in listed]
-    assert names.index("Abadia de Goiás") < names.index("Água Limpa") < names.index(
-        "Bela Vista de Goiás"
+    assert (
+        names.index("Abadia de Goiás")
+        < names.index("Água Limpa")
+        < names.index("Bela Vista de Goiás")
     )
     assert all(set(m) == {"ibge", "nome", "uf"} for m in listed)

@@ -35,7 +35,9 @@ def start_replica(tmp_path: Path, name: str) -> tuple[subprocess.Popen, Path]:
     env = dict(os.environ, SEMPAPEL_HTTP_ADDRESS="127.0.0.1:0", SEMPAPEL_LOG_FORMAT="json")
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.operador.cli", "servico", name],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     deadline = time.monotonic() + 30
     while "Connected to amqp" not in log.read_text():
@@ -62,8 +64,9 @@ def test_two_auth_replicas_share_logins_and_survive_one_being_killed(
     replica, log = start_replica(tmp_path, "auth")
     try:
         with ThreadPoolExecutor(max_workers=10) as pool:
-            first = list(pool.map(lambda _: login(FORMOSA, replica_user, "senha-das-replicas"),
-                                  range(30)))
+            first = list(
+                pool.map(lambda _: login(FORMOSA, replica_user, "senha-das-replicas"), range(30))
+            )
         assert [a.status_code for a in first] == [200] * 30
         by_replica = served_logins(log)
         assert 0 < by_replica < 30, "both replicas (this process and the subprocess) must serve"
@@ -72,8 +75,7 @@ def test_two_auth_replicas_share_logins_and_survive_one_being_killed(
         # go back to the queue and the surviving replica answers them.
         with ThreadPoolExecutor(max_workers=10) as pool:
             futures = [
-                pool.submit(login, FORMOSA, replica_user, "senha-das-replicas")
-                for _ in range(40)
+                pool.submit(login, FORMOSA, replica_user, "senha-das-replicas") for _ in range(40)
             ]
             time.sleep(0.3)
             replica.send_signal(signal.SIGKILL)
