@@ -10,12 +10,17 @@ from __future__ import annotations
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import tpool
+from eventlet.semaphore import Semaphore
 
 from services.chassis.config import Settings
 
 
 class Passwords:
-    def __init__(self, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    def __init__(
+        self, time_cost: int, memory_kib: int, parallelism: int, max_concurrent: int = 4
+    ) -> None:
+        # Each hash holds `memory_kib` of RAM: bound how many run at once.
+        self._slots = Semaphore(max_concurrent)
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
@@ -29,11 +34,13 @@ class Passwords:
         )
 
     def hash(self, senha: str) -> str:
-        return tpool.execute(self._hasher.hash, senha)
+        with self._slots:
+            return tpool.execute(self._hasher.hash, senha)
 
     def verify(self, senha_hash: str | None, senha: str) -> bool:
         try:
-            tpool.execute(self._hasher.verify, senha_hash or self._decoy, senha)
+            with self._slots:
+                tpool.execute(self._hasher.verify, senha_hash or self._decoy, senha)
         except (VerificationError, InvalidHashError):
             return False
         return senha_hash is not None

@@ -54,6 +54,12 @@ class Settings:
         "SEMPAPEL_ARGON2_MEMORY_KIB", 65536, "argon2id memory in KiB", int
     )
     argon2_parallelism: int = _setting("SEMPAPEL_ARGON2_PARALLELISM", 4, "argon2id lanes", int)
+    argon2_max_concurrent: int = _setting(
+        "SEMPAPEL_ARGON2_MAX_CONCURRENT",
+        4,
+        "password hashes computed at once per process (bounds memory: each takes MEMORY_KIB)",
+        int,
+    )
     rpc_timeout_seconds: float = _setting(
         "SEMPAPEL_RPC_TIMEOUT_SECONDS", 10.0, "how long a caller waits for an RPC reply", float
     )
