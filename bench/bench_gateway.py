@@ -28,6 +28,7 @@ from load import (
     PYTHON,
     REPO,
     SEMPAPEL,
+    CpuProbe,
     Processes,
     Req,
     bench_infrastructure,
@@ -37,6 +38,9 @@ from load import (
     http_json,
     load_row,
     login_request,
+    machine_note,
+    merge,
+    print_cpu,
     print_table,
     ratio,
     run_checked,
@@ -69,6 +73,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=10, help="concurrent clients (10)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measure (10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="discarded seconds before (2)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="(a), (b), (c) repeated in turn, pooled (1)"
+    )
     parser.add_argument("--login-duration", type=float, default=10.0, help="seconds (10)")
     parser.add_argument("--database", default="sempapel_bench")
     parser.add_argument("--vhost", default="sempapel_bench")
@@ -76,6 +83,7 @@ def main() -> int:
     parser.add_argument("--json", dest="json_path", help="also write the results here")
     args = parser.parse_args()
     exit_on_sigterm()
+    print(f"máquina no início: {machine_note()}", flush=True)
 
     with (
         bench_infrastructure(args.database, args.vhost, args.keep),
@@ -133,11 +141,23 @@ def main() -> int:
         me = Req("GET", "/api/v1/me", headers=bearer)
         saude = Req("GET", "/api/v1/saude/tenancy")
         echo_req = Req("GET", "/echo")
-        common = {"clients": args.clients, "duration": args.duration, "warmup": args.warmup}
-        results = {}
-        results["c"] = run_load(echo, lambda i, n: echo_req, name="(c) nameko echo", **common)
-        results["b"] = run_load(gateway, lambda i, n: saude, name="(b) /saude/tenancy", **common)
-        results["a"] = run_load(gateway, lambda i, n: me, name="(a) /me", **common)
+        probe = CpuProbe({name: proc.proc.pid for name, (proc, _) in started.items()})
+        common = {
+            "clients": args.clients,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "cpu_probe": probe,
+        }
+        rounds: dict[str, list] = {"a": [], "b": [], "c": []}
+        for _ in range(args.rounds):  # interleaved, so that drift hits all three alike
+            rounds["c"].append(run_load(echo, lambda i, n: echo_req, **common))
+            rounds["b"].append(run_load(gateway, lambda i, n: saude, **common))
+            rounds["a"].append(run_load(gateway, lambda i, n: me, **common))
+        results = {
+            "a": merge(rounds["a"], "(a) /me"),
+            "b": merge(rounds["b"], "(b) /saude/tenancy"),
+            "c": merge(rounds["c"], "(c) nameko echo"),
+        }
         one_user = login_request(IBGE, LOGIN, SENHA)
         results["login1"] = run_load(
             gateway,
@@ -146,6 +166,7 @@ def main() -> int:
             clients=args.clients,
             duration=args.login_duration,
             warmup=args.warmup,
+            cpu_probe=probe,
         )
         per_client = [login_request(IBGE, LOGIN, SENHA)] + [
             login_request(IBGE, f"bench{i}", SENHA) for i in range(1, args.clients)
@@ -157,12 +178,14 @@ def main() -> int:
             clients=args.clients,
             duration=args.login_duration,
             warmup=args.warmup,
+            cpu_probe=probe,
         )
 
     print_table(
         LOAD_HEADERS,
         [load_row(results[k]) for k in ("a", "b", "c", "login1", "loginN")],
-        title=f"gateway vs nameko echo, {args.clients} clientes, {args.duration:g} s cada",
+        title=f"gateway vs nameko echo, {args.clients} clientes, "
+        f"{args.rounds} x {args.duration:g} s cada",
     )
     a, b, c = results["a"], results["b"], results["c"]
     print_table(
@@ -173,6 +196,8 @@ def main() -> int:
         ],
         title="razões em relação ao teto do nameko (c)",
     )
+    print_cpu(list(results.values()))
+    print(f"\nmáquina no fim: {machine_note()}")
     failed = [r for r in results.values() if r.errors]
     for r in failed:
         print(f"erros em {r.name}: {r.errors}; exemplos: {r.error_samples}", file=sys.stderr)

@@ -9,7 +9,8 @@ One run, fresh database and vhost, tenancy + auth + gateway as processes:
      tables from metadata, version stamped) and, as the baseline, the same steps
      replaying every migration (`upgrade(..., fast_path=False)`), median of
      `--samples` throw-away municipalities each, dropped afterwards;
-   - the wall time of `sempapel migrar` over all (nothing to do);
+   - the wall time of `sempapel migrar` over all (nothing to do), with the
+     default number of worker processes and with 2 (the machine's cores);
    - login and GET /api/v1/me at `--clients` closed-loop clients, with the
      users of six municipalities (each client logs in with its own users, so
      no two clients wait on one account's row lock), plus GET /api/v1/municipios
@@ -17,7 +18,12 @@ One run, fresh database and vhost, tenancy + auth + gateway as processes:
 3. provision the rest up to `--municipios` (default 1000) from municipios.csv in
    `--processes` helper processes of `--concurrency` greenthreads, timed;
 4. one user in each of six municipalities spread over the new ones, and the
-   same measures as in 2 at 1,000; print every figure and the ratios 1000/6.
+   same measures as in 2 at 1,000;
+5. `ANALYZE pg_catalog.pg_class, pg_catalog.pg_namespace` and the schema
+   measures once more: every schema holds tables of the same names, and
+   without fresh catalog statistics PostgreSQL looks a table up by name across
+   all schemas (autovacuum refreshes them in time where it is on; the output
+   says whether it is). Prints every figure and the ratios 1000/6.
 
 The service code runs in helper processes (bench/tenant_ops.py, `sempapel`);
 this process only generates load.
@@ -38,20 +44,25 @@ from load import (
     PYTHON,
     REPO,
     SEMPAPEL,
+    CpuProbe,
     LoadResult,
     Processes,
     Req,
     bench_infrastructure,
+    checkpoint,
     exit_on_sigterm,
     fmt,
     http_json,
     load_row,
     login_request,
+    machine_note,
     municipios,
+    print_cpu,
     print_table,
     ratio,
     run_checked,
     run_load,
+    run_sql,
     service_env,
 )
 
@@ -103,30 +114,39 @@ def provision_parallel(
     return time.perf_counter() - started, done
 
 
-def time_migrar(env: dict[str, str], workers: int | None) -> tuple[float, str]:
-    argv = [SEMPAPEL, "migrar"] + (["--workers", str(workers)] if workers else [])
+def time_migrar(env: dict[str, str], workers: str) -> tuple[float, str]:
+    argv = [SEMPAPEL, "migrar"] + ([] if workers == "padrao" else ["--workers", workers])
     started = time.perf_counter()
     out = run_checked(argv, env)
     return time.perf_counter() - started, out.strip()
 
 
-def measure(
-    label: str,
-    gateway: str,
-    env: dict[str, str],
-    users: list[tuple[str, str]],
-    throwaway: list[list[str]],
-    args: argparse.Namespace,
+def measure_schemas(
+    label: str, env: dict[str, str], throwaway: list[list[str]], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Every figure at the current number of municipalities."""
+    """Provisioning one more (both roads) and `sempapel migrar` at the current size."""
     figures: dict[str, Any] = {"label": label}
     samples = ops(env, "time-provision", throwaway)
     for mode in ("fast", "replay"):
         kept = samples[mode][1:]  # the first of each parses the migration scripts
         figures[f"provision_{mode}_ms"] = 1000 * statistics.median(s["total"] for s in kept)
         figures[f"parts_{mode}_ms"] = 1000 * statistics.median(s["parts"] for s in kept)
-    figures["migrar_s"], figures["migrar_out"] = time_migrar(env, args.migrar_workers)
+    for workers in args.migrar_workers:
+        figures[f"migrar_{workers}_s"], figures[f"migrar_{workers}_out"] = time_migrar(env, workers)
+    started = time.perf_counter()
+    run_checked([SEMPAPEL, "config"], env)
+    figures["cli_start_s"] = time.perf_counter() - started
+    return figures
 
+
+def measure_load(
+    label: str,
+    gateway: str,
+    users: list[tuple[str, str]],
+    args: argparse.Namespace,
+    probe: CpuProbe,
+) -> dict[str, LoadResult]:
+    """Login, /me and the municipality list at `args.clients` clients."""
     tokens = []
     for ibge, login in users:
         status, body = http_json(
@@ -144,15 +164,15 @@ def measure(
     # Client i logs in with users i, i + c, ...: never the same account as another client.
     own = [[logins[j] for j in range(i % n, n, c)] or [logins[i % n]] for i in range(c)]
     lista = Req("GET", "/api/v1/municipios")
-    common = {"clients": c, "duration": args.duration, "warmup": args.warmup}
-    figures["me"] = run_load(gateway, lambda i, k: me[(i + k) % n], name=f"/me @{label}", **common)
-    figures["login"] = run_load(
-        gateway, lambda i, k: own[i][k % len(own[i])], name=f"login @{label}", **common
-    )
-    figures["municipios"] = run_load(
-        gateway, lambda i, k: lista, name=f"/municipios @{label}", **common
-    )
-    return figures
+    common = {"clients": c, "duration": args.duration, "warmup": args.warmup, "cpu_probe": probe}
+    checkpoint(args.database)
+    return {
+        "me": run_load(gateway, lambda i, k: me[(i + k) % n], name=f"/me @{label}", **common),
+        "login": run_load(
+            gateway, lambda i, k: own[i][k % len(own[i])], name=f"login @{label}", **common
+        ),
+        "municipios": run_load(gateway, lambda i, k: lista, name=f"/municipios @{label}", **common),
+    }
 
 
 def main() -> int:
@@ -166,13 +186,20 @@ def main() -> int:
     parser.add_argument(
         "--concurrency", type=int, default=4, help="greenthreads per provisioning process (4)"
     )
-    parser.add_argument("--migrar-workers", type=int, default=None, help="default: settings")
+    parser.add_argument(
+        "--migrar-workers",
+        type=lambda v: [w.strip() for w in v.split(",") if w.strip()],
+        default=["padrao", "2"],
+        help="`sempapel migrar` runs to time, comma-separated: 'padrao' (the settings' "
+        "default, SEMPAPEL_MIGRATION_WORKERS) and/or numbers of workers (padrao,2)",
+    )
     parser.add_argument("--database", default="sempapel_bench")
     parser.add_argument("--vhost", default="sempapel_bench")
     parser.add_argument("--keep", action="store_true", help="keep database, vhost and logs")
     parser.add_argument("--json", dest="json_path", help="also write the results here")
     args = parser.parse_args()
     exit_on_sigterm()
+    print(f"máquina no início: {machine_note()}", flush=True)
 
     every = municipios()
     throwaway_count = args.samples + 1
@@ -181,7 +208,8 @@ def main() -> int:
     big = [list(m) for m in every[: args.municipios]]
     throwaway = [list(m) for m in every[-throwaway_count:]]
     pilots, rest = big[:6], big[6:]
-    spread = [rest[(len(rest) - 1) * k // 5] for k in range(6)]  # first, ..., last of the rest
+    # Six municipalities spread over the new ones, first to last (fewer if there are fewer).
+    spread = [rest[i] for i in sorted({(len(rest) - 1) * k // 5 for k in range(6)})]
 
     with (
         bench_infrastructure(args.database, args.vhost, args.keep),
@@ -190,15 +218,15 @@ def main() -> int:
         env = service_env(args.database, args.vhost)
         t_pilots, _ = provision_parallel(env, pilots, 1, args.concurrency)
         ops(env, "users", [[m[0], "bench", f"Bench {m[1]}", SENHA] for m in pilots])
-        started = [
-            procs.start_service(s, args.database, args.vhost)
-            for s in ("tenancy", "auth", "gateway")
-        ]
+        names = ("tenancy", "auth", "gateway")
+        started = [procs.start_service(s, args.database, args.vhost) for s in names]
         for proc, _ in started:
             proc.wait_ready()
         gateway = started[-1][1]
+        probe = CpuProbe({n: p.proc.pid for n, (p, _) in zip(names, started, strict=True)})
 
-        small = measure("6", gateway, env, [(m[0], "bench") for m in pilots], throwaway, args)
+        small = measure_schemas("6", env, throwaway, args)
+        small.update(measure_load("6", gateway, [(m[0], "bench") for m in pilots], args, probe))
         print(f"6 municípios medidos; provisionando mais {len(rest)} ...", file=sys.stderr)
         t_bulk, done = provision_parallel(env, rest, args.processes, args.concurrency)
         status, lista = http_json(gateway, "GET", "/api/v1/municipios")
@@ -207,11 +235,17 @@ def main() -> int:
                 f"esperava {args.municipios} municípios ativos, {status} {len(lista)}"
             )
         ops(env, "users", [[m[0], "bench", f"Bench {m[1]}", SENHA] for m in spread])
-        large = measure(
-            str(args.municipios), gateway, env, [(m[0], "bench") for m in spread], throwaway, args
-        )
+        label = str(args.municipios)
+        large = measure_schemas(label, env, throwaway, args)
+        large.update(measure_load(label, gateway, [(m[0], "bench") for m in spread], args, probe))
+        autovacuum = run_sql(args.database, "SHOW autovacuum")[0]
+        run_sql(args.database, "ANALYZE pg_catalog.pg_class", "ANALYZE pg_catalog.pg_namespace")
+        analyzed = measure_schemas(f"{label}+ANALYZE", env, throwaway, args)
 
-    report(args, t_pilots, t_bulk, len(rest), small, large)
+    report(args, t_pilots, t_bulk, len(rest), small, large, analyzed)
+    print(f"autovacuum do PostgreSQL: {autovacuum}")
+    print_cpu([f[k] for k in ("login", "me", "municipios") for f in (small, large)])
+    print(f"\nmáquina no fim: {machine_note()}")
     failed = [
         r for f in (small, large) for r in f.values() if isinstance(r, LoadResult) and r.errors
     ]
@@ -229,7 +263,7 @@ def main() -> int:
                             k: (v.summary() if isinstance(v, LoadResult) else v)
                             for k, v in f.items()
                         }
-                        for f in (small, large)
+                        for f in (small, large, analyzed)
                     },
                 },
                 fh,
@@ -245,6 +279,7 @@ def report(
     bulk: int,
     small: dict[str, Any],
     large: dict[str, Any],
+    analyzed: dict[str, Any],
 ) -> None:
     n = args.municipios
     print_table(
@@ -263,34 +298,50 @@ def report(
                 fmt(bulk / t_bulk),
             ],
         ],
-        title="provisionamento em lote (tempo de parede, inclui a partida dos processos auxiliares)",
+        title="provisionamento em lote (parede, com a partida dos processos auxiliares)",
     )
     rows = []
-    for key, name, digits in (
+    measures = [
         ("provision_fast_ms", "provisionar 1 novo, fast path (ms, mediana)", 1),
         ("provision_replay_ms", "provisionar 1 novo, replay das migrações (ms)", 1),
         ("parts_fast_ms", "  só as partes do schema, fast path (ms)", 1),
         ("parts_replay_ms", "  só as partes do schema, replay (ms)", 1),
-        ("migrar_s", "sempapel migrar, nada a fazer (s)", 2),
-    ):
+    ]
+    for workers in args.migrar_workers:
+        label = "workers do padrão" if workers == "padrao" else f"--workers {workers}"
+        measures.append((f"migrar_{workers}_s", f"sempapel migrar ({label}), nada a fazer (s)", 2))
+    measures.append(("cli_start_s", "partida do comando, para comparar (sempapel config, s)", 2))
+    for key, name, digits in measures:
         rows.append(
             [
                 name,
                 fmt(small[key], digits),
                 fmt(large[key], digits),
                 fmt(ratio(large[key], small[key]), 2),
+                fmt(analyzed[key], digits),
+                fmt(ratio(analyzed[key], small[key]), 2),
             ]
         )
     rows.append(
         [
             "razão replay/fast path",
-            fmt(ratio(small["provision_replay_ms"], small["provision_fast_ms"]), 2),
-            fmt(ratio(large["provision_replay_ms"], large["provision_fast_ms"]), 2),
+            *(
+                fmt(ratio(f["provision_replay_ms"], f["provision_fast_ms"]), 2)
+                for f in (small, large)
+            ),
+            "",
+            fmt(ratio(analyzed["provision_replay_ms"], analyzed["provision_fast_ms"]), 2),
             "",
         ]
     )
-    print_table(("medida", "@6", f"@{n}", f"{n}/6"), rows, title="esquemas")
-    print(f"saída do migrar @6: {small['migrar_out']}\nsaída do migrar @{n}: {large['migrar_out']}")
+    print_table(
+        ("medida", "@6", f"@{n}", f"{n}/6", f"@{n} após ANALYZE", "/6"),
+        rows,
+        title="esquemas (após ANALYZE = estatísticas do catálogo atualizadas)",
+    )
+    for workers in args.migrar_workers:
+        for f in (small, large, analyzed):
+            print(f"saída do migrar ({workers}) @{f['label']}: {f[f'migrar_{workers}_out']}")
     print_table(
         LOAD_HEADERS,
         [load_row(f[k]) for k in ("login", "me", "municipios") for f in (small, large)],

@@ -81,6 +81,7 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float] = field(repr=False, default_factory=list)
     error_samples: list[str] = field(default_factory=list)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
@@ -115,6 +116,21 @@ class LoadResult:
         }
 
 
+def merge(results: Sequence[LoadResult], name: str | None = None) -> LoadResult:
+    """Several runs of one measure as one: requests and time add up, latencies pool."""
+    first = results[0]
+    return LoadResult(
+        name=name or first.name,
+        clients=first.clients,
+        requests=sum(r.requests for r in results),
+        errors=sum(r.errors for r in results),
+        seconds=sum(r.seconds for r in results),
+        latencies_ms=[x for r in results for x in r.latencies_ms],
+        error_samples=[x for r in results for x in r.error_samples][:5],
+        cpu_seconds={k: sum(r.cpu_seconds.get(k, 0.0) for r in results) for k in first.cpu_seconds},
+    )
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Linear-interpolated percentile (q in 0..100); NaN for no values."""
     if not values:
@@ -137,6 +153,7 @@ def run_load(
     warmup: float = 1.0,
     expect_status: int = 200,
     timeout: float = 30.0,
+    cpu_probe: Callable[[], dict[str, float]] | None = None,
 ) -> LoadResult:
     """Closed loop: each of `clients` threads sends a request as soon as its last one ended.
 
@@ -146,6 +163,8 @@ def run_load(
     measured phase divided by the time from its start to the last answer.
     A request counts as an error when it raises or answers another status than
     `expect_status`; errors are counted, not included in the latencies.
+    `cpu_probe`, if given, is called when the measured phase starts and after
+    it ends; the differences (CPU seconds per process, see `CpuProbe`) are kept.
     """
     if duration is None and max_requests is None:
         raise ValueError("give duration, max_requests or both")
@@ -218,8 +237,20 @@ def run_load(
     if duration is not None:
         deadline[0] = measure_start[0] + duration
     start_barrier.wait()
-    for t in threads:
-        t.join()
+    cpu_before = None
+    try:
+        if cpu_probe is not None:
+            time.sleep(max(0.0, measure_start[0] - time.perf_counter()))
+            cpu_before = cpu_probe()
+        for t in threads:
+            t.join()
+    except BaseException:
+        deadline[0] = 0.0  # interrupted: the clients stop after their current request
+        raise
+    cpu = {}
+    if cpu_probe is not None and cpu_before is not None:
+        cpu_after = cpu_probe()
+        cpu = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
 
     latencies = [x for s in per_thread for x in s["lat"]]
     errors = sum(s["errors"] for s in per_thread)
@@ -233,6 +264,7 @@ def run_load(
         seconds=max(last_end - measure_start[0], 1e-9),
         latencies_ms=latencies,
         error_samples=samples,
+        cpu_seconds=cpu,
     )
 
 
@@ -319,6 +351,7 @@ class ServiceProcess:
         self.health_url = health_url
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
+        self.terminated = False
 
     def start(self) -> ServiceProcess:
         log = open(self.log_path, "wb")  # noqa: SIM115 - handed to the child
@@ -363,21 +396,26 @@ class ServiceProcess:
             time.sleep(0.1)
         raise TimeoutError(f"{self.name} não ficou pronto em {timeout}s:\n{self.log_tail()}")
 
+    def signal_group(self, signum: int) -> None:
+        self.terminated = self.terminated or signum == signal.SIGTERM
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signum)
+
     def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM to the group, SIGKILL after `timeout`; then whatever is left in the group."""
         proc = self.proc
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        # Anything the child left behind in its group.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            if not self.terminated:
+                self.signal_group(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.signal_group(signal.SIGKILL)
+                proc.wait(5)
+        self.signal_group(signal.SIGKILL)
 
 
 class Processes(contextlib.AbstractContextManager):
@@ -407,10 +445,14 @@ class Processes(contextlib.AbstractContextManager):
         proc = self.start(service, [SEMPAPEL, "servico", service], env, f"{base}/healthz")
         return proc, base
 
-    def stop_all(self) -> None:
+    def stop_all(self, timeout: float = 10.0) -> None:
+        """SIGTERM to every group at once, one shared deadline, then SIGKILL to the rest."""
+        for proc in self.started:
+            proc.signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
         for proc in reversed(self.started):
             try:
-                proc.stop()
+                proc.stop(max(0.1, deadline - time.monotonic()))
             except Exception as exc:  # noqa: BLE001 - keep stopping the others
                 print(f"aviso: ao parar {proc.name}: {exc}", file=sys.stderr)
         self.started.clear()
@@ -421,6 +463,77 @@ class Processes(contextlib.AbstractContextManager):
             print(f"logs dos processos: {self.log_dir}", file=sys.stderr)
         else:
             shutil.rmtree(self.log_dir, ignore_errors=True)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc); 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def pids_named(comm: str) -> list[int]:
+    """Every process whose command name is `comm` (e.g. postgres, beam.smp)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as fh:
+                    if fh.read().strip() == comm:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+class CpuProbe:
+    """CPU seconds used so far by each named process, by RabbitMQ, by PostgreSQL and by us.
+
+    PostgreSQL is the sum over its processes alive at each reading (backends of
+    pooled connections live through a measure); a reading is cheap (/proc).
+    """
+
+    def __init__(self, named: dict[str, int]) -> None:
+        self.named = named
+
+    def __call__(self) -> dict[str, float]:
+        cpu = {name: process_cpu_seconds(pid) for name, pid in self.named.items()}
+        cpu["rabbitmq"] = sum(process_cpu_seconds(p) for p in pids_named("beam.smp"))
+        cpu["postgres"] = sum(process_cpu_seconds(p) for p in pids_named("postgres"))
+        cpu["gerador"] = process_cpu_seconds(os.getpid())
+        return cpu
+
+
+def cpu_speed_ms() -> float:
+    """Milliseconds of a fixed pure-Python loop (best of 3): how fast this CPU is right now.
+
+    On a shared virtual machine the same code can run markedly slower from one
+    hour to the next without any steal time showing; this number, printed with
+    each run, tells runs on a fast and on a slow moment apart.
+    """
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def machine_note() -> str:
+    """Cores, load average and CPU speed, printed with the results."""
+    one, five, _ = os.getloadavg()
+    return (
+        f"{os.cpu_count()} núcleos, carga média 1 min {one:.2f}, 5 min {five:.2f}, "
+        f"laço de referência {cpu_speed_ms():.1f} ms"
+    )
 
 
 def exit_on_sigterm() -> None:
@@ -469,6 +582,28 @@ def drop_database(name: str = BENCH_DB) -> None:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
     finally:
         conn.close()
+
+
+def run_sql(name: str, *statements: str) -> list[Any]:
+    """Run statements in database `name` (autocommit); the first row of the last one."""
+    import psycopg2
+
+    conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=name)
+    conn.autocommit = True
+    row = None
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+                row = cur.fetchone() if cur.description else None
+    finally:
+        conn.close()
+    return list(row or [])
+
+
+def checkpoint(name: str = BENCH_DB) -> None:
+    """Flush PostgreSQL's dirty pages now, so a checkpoint does not land inside a measure."""
+    run_sql(name, "CHECKPOINT")
 
 
 def recreate_database(name: str = BENCH_DB) -> None:
@@ -571,3 +706,19 @@ def load_row(result: LoadResult) -> list[str]:
 
 
 LOAD_HEADERS = ("medida", "clientes", "req", "erros", "req/s", "p50 ms", "p90 ms", "p99 ms")
+
+
+def print_cpu(results: Sequence[LoadResult]) -> None:
+    """Where the CPU went: ms of CPU per request in each process, and the machine's use."""
+    names = list(results[0].cpu_seconds)
+    rows = []
+    for r in results:
+        per_req = [1000 * r.cpu_seconds[n] / max(r.requests, 1) for n in names]
+        busy = 100 * sum(r.cpu_seconds.values()) / r.seconds
+        rows.append([r.name, *(fmt(x, 2) for x in per_req), fmt(sum(per_req), 2), fmt(busy, 0)])
+    print_table(
+        ("medida", *names, "total", "CPU %"),
+        rows,
+        title=f"CPU por requisição (ms) em cada processo; CPU % da máquina "
+        f"({os.cpu_count()} núcleos = {100 * (os.cpu_count() or 1)} %)",
+    )

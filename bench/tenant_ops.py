@@ -1,8 +1,8 @@
 """Benchmark helper process: provisioning, users and timings through the platform's own code.
 
-This process is monkey-patched by eventlet (importing `services.operador.cli`
-does it) so it runs the code exactly as the `sempapel` command does, with
-greenthreads for concurrency and psycogreen making PostgreSQL waits yield.
+This process is monkey-patched by eventlet, like `sempapel`, so it runs the
+code exactly as the `sempapel` command does, with greenthreads for concurrency
+and psycogreen making PostgreSQL waits yield.
 The benchmarks start it as a subprocess, hand it JSON on stdin and read JSON
 from stdout, so their own process stays free of eventlet.
 
@@ -19,7 +19,12 @@ otherwise), dropping it after each, and reports the times of both.
 
 from __future__ import annotations
 
-import services.operador.cli as cli  # noqa: I001 - first: it monkey-patches eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # as `sempapel` does, before anything opens a socket
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -27,9 +32,9 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
-import eventlet  # noqa: E402
 from sqlalchemy import Engine, delete, text, update  # noqa: E402
 
+import services.operador.cli as cli  # noqa: E402
 from services.chassis.config import Settings  # noqa: E402
 from services.chassis.database import engine_from_settings  # noqa: E402
 from services.chassis.schema_migrations import discover_parts, upgrade_part  # noqa: E402

@@ -41,6 +41,8 @@ os.environ.update(
         "SEMPAPEL_MAX_BODY_BYTES": "65536",
         "SEMPAPEL_LOG_FORMAT": "json",
         "SEMPAPEL_LOG_LEVEL": "INFO",
+        # Tests change the registry and read it back at once; caching is unit-tested.
+        "SEMPAPEL_REGISTRY_CACHE_SECONDS": "0",
     }
 )
 

@@ -11,13 +11,22 @@ from services.auth.handlers import LockoutPolicy
 from services.auth.passwords import Passwords
 from services.chassis.config import Settings
 from services.chassis.tokens import TokenService
+from services.chassis.ttl_cache import TtlCache
 
 
 class Credentials:
-    def __init__(self, tokens: TokenService, passwords: Passwords, policy: LockoutPolicy) -> None:
+    def __init__(
+        self,
+        tokens: TokenService,
+        passwords: Passwords,
+        policy: LockoutPolicy,
+        municipios: TtlCache[dict[str, str]],
+    ) -> None:
         self.tokens = tokens
         self.passwords = passwords
         self.policy = policy
+        # Names shown by /me; logins always ask tenancy afresh (suspension must bite at once).
+        self.municipios = municipios
 
 
 class CredentialsProvider(DependencyProvider):
@@ -27,6 +36,7 @@ class CredentialsProvider(DependencyProvider):
             TokenService.from_settings(settings),
             Passwords.from_settings(settings),
             LockoutPolicy(settings.lockout_threshold, timedelta(seconds=settings.lockout_seconds)),
+            TtlCache(settings.registry_cache_seconds),
         )
 
     def get_dependency(self, worker_ctx: Any) -> Credentials:

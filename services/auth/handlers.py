@@ -35,11 +35,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _by_login(uow: UnitOfWork, login: str, lock: bool = False) -> Usuario | None:
-    query = select(Usuario).where(usuario_table.c.login == login)
-    if lock:
-        query = query.with_for_update()
-    return uow.session.scalars(query).first()
+def _by_login(uow: UnitOfWork, login: str) -> Usuario | None:
+    return uow.session.scalars(select(Usuario).where(usuario_table.c.login == login)).first()
 
 
 def validar_novo_usuario(login: str, nome: str, senha: str) -> tuple[str, str]:
@@ -83,23 +80,35 @@ def criar_usuario(
 def autenticar(
     uow: UnitOfWork, passwords: Passwords, policy: LockoutPolicy, login: str, senha: str
 ) -> Usuario:
-    """Check a password; five wrong in a row lock the account (the row is locked meanwhile)."""
+    """Check a password; five wrong in a row lock the account.
+
+    The slow hash runs without a row lock, so one account's logins do not queue
+    behind each other; the counters are then updated under the lock, and a lock
+    set meanwhile by concurrent failures wins over a correct password.
+    """
     login = normalizar_login(login)
     with uow:
-        usuario = _by_login(uow, login, lock=True) if login else None
+        usuario = _by_login(uow, login) if login else None
         if usuario is None or not usuario.ativo:
             passwords.verify(None, senha)
             raise CredenciaisInvalidas()
+        _refuse_if_locked(usuario)
+        correct = passwords.verify(usuario.senha_hash, senha)
+        uow.session.refresh(usuario, with_for_update=True)
+        _refuse_if_locked(usuario)
         now = _now()
-        if usuario.bloqueado(now):
-            raise UsuarioBloqueado(details={"bloqueado_ate": usuario.bloqueado_ate.isoformat()})
-        if not passwords.verify(usuario.senha_hash, senha):
+        if not correct:
             usuario.registrar_falha(now, policy.threshold, policy.duration)
             uow.commit()
             raise CredenciaisInvalidas()
         usuario.registrar_sucesso(now)
         uow.commit()
         return usuario
+
+
+def _refuse_if_locked(usuario: Usuario) -> None:
+    if usuario.bloqueado(_now()):
+        raise UsuarioBloqueado(details={"bloqueado_ate": usuario.bloqueado_ate.isoformat()})
 
 
 def perfil(uow: UnitOfWork, usuario_id: str) -> Usuario:

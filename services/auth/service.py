@@ -59,7 +59,9 @@ class AuthService(ProbedService):
     def me(self) -> dict[str, Any]:
         identity = self.call.identity
         conta = handlers.perfil(self.db.unit_of_work(), identity.usuario_id)
-        registro = self.tenancy.obter_municipio(identity.tenant.ibge)
+        registro = self.credentials.municipios.get(
+            identity.tenant.ibge, lambda: self.tenancy.obter_municipio(identity.tenant.ibge)
+        )
         return {
             "usuario": conta.login,
             "nome": conta.nome,

@@ -60,6 +60,12 @@ class Settings:
         "password hashes computed at once per process (bounds memory: each takes MEMORY_KIB)",
         int,
     )
+    registry_cache_seconds: float = _setting(
+        "SEMPAPEL_REGISTRY_CACHE_SECONDS",
+        10.0,
+        "how long the municipality list and names are reused before being read again",
+        float,
+    )
     rpc_timeout_seconds: float = _setting(
         "SEMPAPEL_RPC_TIMEOUT_SECONDS", 10.0, "how long a caller waits for an RPC reply", float
     )
@@ -82,7 +88,10 @@ class Settings:
     )
     log_level: str = _setting("SEMPAPEL_LOG_LEVEL", "INFO", "minimum log level")
     migration_workers: int = _setting(
-        "SEMPAPEL_MIGRATION_WORKERS", 8, "schemas migrated at once by `sempapel migrar`", int
+        "SEMPAPEL_MIGRATION_WORKERS",
+        os.cpu_count() or 2,
+        "worker processes of `sempapel migrar` (default: one per core; more is slower, measured)",
+        int,
     )
 
     @classmethod

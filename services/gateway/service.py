@@ -97,8 +97,9 @@ class GatewayService:
         errors=(503,),
         tags=("acesso",),
     )
-    def municipios(self, request: Request) -> list[dict[str, str]]:
-        return self.tenancy.listar_municipios_ativos()
+    def municipios(self, request: Request) -> tuple[int, list[dict[str, str]], dict[str, str]]:
+        # Public and slow-changing: browsers and proxies may keep it for a minute.
+        return 200, self.tenancy.listar_municipios_ativos(), {"Cache-Control": "public, max-age=60"}
 
     @api(
         "POST",

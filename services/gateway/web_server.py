@@ -160,7 +160,7 @@ class GatewayWebServer(WebServer):
 
 
 class ApiRoute(HttpRequestHandler):
-    """An HTTP route whose handler returns JSON-able data, or (status, data)."""
+    """An HTTP route whose handler returns JSON-able data, or (status, data[, headers])."""
 
     server = GatewayWebServer()
 
@@ -193,12 +193,14 @@ class ApiRoute(HttpRequestHandler):
     def response_from_result(self, result: Any) -> Response:
         if isinstance(result, Response):
             return result
-        status = 200
+        status, headers = 200, None
         if isinstance(result, tuple):
-            status, result = result
+            status, result, *rest = result
+            headers = rest[0] if rest else None
         return Response(
             json.dumps(result, ensure_ascii=False),
             status=status,
+            headers=headers,
             content_type="application/json; charset=utf-8",
         )
 

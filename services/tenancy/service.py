@@ -17,11 +17,11 @@ class TenancyService(ProbedService):
 
     @rpc(expected_exceptions=SemPapelError)
     def listar_municipios_ativos(self) -> list[dict[str, str]]:
-        return [m.public() for m in registry.list_active(self.registry_db)]
+        return self.registry_db.active_public()
 
     @rpc(expected_exceptions=SemPapelError)
     def obter_municipio(self, ibge: str) -> dict[str, str]:
-        found = registry.get(self.registry_db, ibge)
+        found = registry.get(self.registry_db.engine, ibge)
         return {**found.public(), "status": found.status}
 
 

@@ -239,6 +239,19 @@ def test_lockout_after_five_wrong_passwords(
     assert login(CATALAO, name, "senha-correta-2").status_code == 200
 
 
+def test_concurrent_wrong_passwords_are_all_counted(
+    platform, two_municipalities, create_user, login, new_login
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    name = new_login("paralelo")
+    create_user(FORMOSA, name, "senha-correta-3")
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        answers = list(pool.map(lambda _: login(FORMOSA, name, "errada"), range(5)))
+    assert [a.status_code for a in answers] == [401] * 5
+    assert login(FORMOSA, name, "senha-correta-3").status_code == 429
+
+
 def test_suspended_municipality_cannot_log_in(
     platform, engine, provision, create_user, login, new_login
 ):
@@ -270,6 +283,7 @@ def test_municipios_lists_active_ones_sorted_by_name(platform, provision):
         provision(ibge, nome)
     answer = requests.get(f"{platform.url}/api/v1/municipios", timeout=30)
     assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "public, max-age=60"
     listed = answer.json()
     names = [m["nome"] for m in listed]
     assert (

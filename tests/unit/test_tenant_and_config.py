@@ -14,9 +14,23 @@ def test_schema_name_is_derived_from_the_ibge_code():
     assert Tenant("5205109").schema == "mun_5205109"
 
 
-@pytest.mark.parametrize("value", ["5208004; DROP SCHEMA x", "../x", "pg_catalog", "52080041",
-                                   "520800", "abcdefg", "", None, 5208004, "0208004",
-                                   "６２０８００４", "5208004\n"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "5208004; DROP SCHEMA x",
+        "../x",
+        "pg_catalog",
+        "52080041",
+        "520800",
+        "abcdefg",
+        "",
+        None,
+        5208004,
+        "0208004",
+        "６２０８００４",
+        "5208004\n",
+    ],
+)
 def test_anything_but_seven_digits_is_refused(value):
     with pytest.raises(DadosInvalidos):
         validar_ibge(value)

@@ -20,8 +20,12 @@ def test_issued_token_round_trips_with_every_claim():
     assert identity.tenant.schema == "mun_5208004"
     assert identity.unidade == "SEMAD"
     assert identity.expires_at - time.time() == pytest.approx(600, abs=5)
-    claims = jwt.decode(tokens.issue("u1", "maria", "5208004"), KEY, algorithms=[ALGORITHM],
-                        options={"verify_aud": False})
+    claims = jwt.decode(
+        tokens.issue("u1", "maria", "5208004"),
+        KEY,
+        algorithms=[ALGORITHM],
+        options={"verify_aud": False},
+    )
     assert {"sub", "mun", "exp", "iat", "jti", "iss"} <= set(claims)
     assert "uni" not in claims
 
@@ -35,7 +39,10 @@ def test_each_token_has_its_own_id():
 @pytest.mark.parametrize(
     "token",
     [
-        None, "", 42, "a.b.c",
+        None,
+        "",
+        42,
+        "a.b.c",
         jwt.encode({"sub": "u", "mun": "5208004"}, None, algorithm="none"),
         TokenService("z" * 40, 600).issue("u", "l", "5208004"),
         TokenService(KEY, -10).issue("u", "l", "5208004"),
@@ -50,7 +57,10 @@ def test_bad_tokens_raise_token_invalido(token):
 @pytest.mark.parametrize("mun", ["../x", "pg_catalog", "52080041", 5208004, None])
 def test_a_signed_token_with_a_crafted_municipality_is_still_refused(mun):
     now = int(time.time())
-    token = jwt.encode({"iss": "sempapel-auth", "sub": "u", "mun": mun, "iat": now,
-                        "exp": now + 60, "jti": "x"}, KEY, algorithm=ALGORITHM)
+    token = jwt.encode(
+        {"iss": "sempapel-auth", "sub": "u", "mun": mun, "iat": now, "exp": now + 60, "jti": "x"},
+        KEY,
+        algorithm=ALGORITHM,
+    )
     with pytest.raises(TokenInvalido):
         TokenService(KEY, 600).verify(token)
