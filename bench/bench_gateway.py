@@ -31,12 +31,14 @@ from load import (
     CpuProbe,
     Processes,
     Req,
+    add_common_options,
     bench_infrastructure,
     exit_on_sigterm,
     fmt,
     free_port,
     http_json,
     load_row,
+    login_bearer,
     login_request,
     machine_note,
     merge,
@@ -77,10 +79,7 @@ def main() -> int:
         "--rounds", type=int, default=1, help="(a), (b), (c) repeated in turn, pooled (1)"
     )
     parser.add_argument("--login-duration", type=float, default=10.0, help="seconds (10)")
-    parser.add_argument("--database", default="sempapel_bench")
-    parser.add_argument("--vhost", default="sempapel_bench")
-    parser.add_argument("--keep", action="store_true", help="keep database, vhost and logs")
-    parser.add_argument("--json", dest="json_path", help="also write the results here")
+    add_common_options(parser)
     args = parser.parse_args()
     exit_on_sigterm()
     print(f"máquina no início: {machine_note()}", flush=True)
@@ -125,15 +124,7 @@ def main() -> int:
         gateway = started["gateway"][1]
         echo = started["echo-http"][1]
 
-        status, body = http_json(
-            gateway,
-            "POST",
-            "/api/v1/auth/login",
-            {"municipio": IBGE, "usuario": LOGIN, "senha": SENHA},
-        )
-        if status != 200:
-            raise RuntimeError(f"login falhou: {status} {body}")
-        bearer = {"Authorization": f"Bearer {body['access_token']}"}
+        bearer = login_bearer(gateway, IBGE, LOGIN, SENHA)
         wait_route(gateway, "/api/v1/me", bearer)
         wait_route(gateway, "/api/v1/saude/tenancy")
         wait_route(echo, "/echo")

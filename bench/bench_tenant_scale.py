@@ -48,12 +48,14 @@ from load import (
     LoadResult,
     Processes,
     Req,
+    add_common_options,
     bench_infrastructure,
     checkpoint,
     exit_on_sigterm,
     fmt,
     http_json,
     load_row,
+    login_bearer,
     login_request,
     machine_note,
     municipios,
@@ -147,17 +149,7 @@ def measure_load(
     probe: CpuProbe,
 ) -> dict[str, LoadResult]:
     """Login, /me and the municipality list at `args.clients` clients."""
-    tokens = []
-    for ibge, login in users:
-        status, body = http_json(
-            gateway,
-            "POST",
-            "/api/v1/auth/login",
-            {"municipio": ibge, "usuario": login, "senha": SENHA},
-        )
-        if status != 200:
-            raise RuntimeError(f"login {ibge}/{login}: {status} {body}")
-        tokens.append({"Authorization": f"Bearer {body['access_token']}"})
+    tokens = [login_bearer(gateway, ibge, login, SENHA) for ibge, login in users]
     me = [Req("GET", "/api/v1/me", headers=h) for h in tokens]
     logins = [login_request(ibge, login, SENHA) for ibge, login in users]
     n, c = len(users), args.clients
@@ -193,10 +185,7 @@ def main() -> int:
         help="`sempapel migrar` runs to time, comma-separated: 'padrao' (the settings' "
         "default, SEMPAPEL_MIGRATION_WORKERS) and/or numbers of workers (padrao,2)",
     )
-    parser.add_argument("--database", default="sempapel_bench")
-    parser.add_argument("--vhost", default="sempapel_bench")
-    parser.add_argument("--keep", action="store_true", help="keep database, vhost and logs")
-    parser.add_argument("--json", dest="json_path", help="also write the results here")
+    add_common_options(parser)
     args = parser.parse_args()
     exit_on_sigterm()
     print(f"máquina no início: {machine_note()}", flush=True)

@@ -20,6 +20,7 @@ Helpers here:
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import csv
 import http.client
@@ -722,3 +723,21 @@ def print_cpu(results: Sequence[LoadResult]) -> None:
         title=f"CPU por requisição (ms) em cada processo; CPU % da máquina "
         f"({os.cpu_count()} núcleos = {100 * (os.cpu_count() or 1)} %)",
     )
+
+
+def login_bearer(gateway: str, ibge: str, login: str, senha: str) -> dict[str, str]:
+    """Log in through the gateway and return the Authorization header for the token."""
+    status, body = http_json(
+        gateway, "POST", "/api/v1/auth/login", {"municipio": ibge, "usuario": login, "senha": senha}
+    )
+    if status != 200:
+        raise RuntimeError(f"login {ibge}/{login}: {status} {body}")
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """Where a bench runs and what it leaves behind: the same flags in every bench."""
+    parser.add_argument("--database", default="sempapel_bench")
+    parser.add_argument("--vhost", default="sempapel_bench")
+    parser.add_argument("--keep", action="store_true", help="keep database, vhost and logs")
+    parser.add_argument("--json", dest="json_path", help="also write the results here")
