@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import eventlet
 import pytest
 import requests
 
@@ -46,8 +47,16 @@ def test_request_id_tenant_and_call_chain_follow_the_call_across_services(
     )
     assert answer.status_code == 200
 
-    lines = [entry for entry in captured_logs if entry.get("request_id") == "req-log-123"]
-    calls = {entry["service"]: entry for entry in lines if entry.get("event") == "call"}
+    def calls_so_far():
+        lines = [entry for entry in captured_logs if entry.get("request_id") == "req-log-123"]
+        return lines, {e["service"]: e for e in lines if e.get("event") == "call"}
+
+    # A service logs its call line after sending the reply: wait for the stragglers.
+    for _ in range(100):
+        lines, calls = calls_so_far()
+        if len(calls) == 3:
+            break
+        eventlet.sleep(0.05)
     assert set(calls) == {"gateway", "auth", "tenancy"}
     for service, entry in calls.items():
         assert entry["tenant"] == FORMOSA, service

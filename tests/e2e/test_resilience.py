@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from kombu import Connection
 from nameko.containers import ServiceContainer
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -48,6 +49,18 @@ def start_replica(tmp_path: Path, name: str) -> tuple[subprocess.Popen, Path]:
     return proc, log
 
 
+def wait_for_consumers(amqp_uri: str, queue: str, count: int) -> None:
+    """Until RabbitMQ reports `count` consumers on the queue (bounded)."""
+    with Connection(amqp_uri) as conn:
+        channel = conn.channel()
+        for _ in range(200):
+            _, _, consumers = channel.queue_declare(queue=queue, passive=True)
+            if consumers >= count:
+                return
+            time.sleep(0.05)
+    pytest.fail(f"{queue} never reached {count} consumers")
+
+
 def served_logins(log: Path) -> int:
     count = 0
     for line in log.read_text().splitlines():
@@ -62,6 +75,7 @@ def test_two_auth_replicas_share_logins_and_survive_one_being_killed(
     platform, replica_user, login, tmp_path
 ):
     replica, log = start_replica(tmp_path, "auth")
+    wait_for_consumers(platform.settings.amqp_uri, "rpc-auth", 2)
     try:
         with ThreadPoolExecutor(max_workers=10) as pool:
             first = list(
