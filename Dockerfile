@@ -24,9 +24,9 @@ RUN groupadd --system --gid 10001 sempapel \
 
 # Only what `pip install .` needs; the source tree is removed after installing,
 # the code runs from site-packages.
-COPY pyproject.toml /tmp/src/
+COPY pyproject.toml constraints.txt /tmp/src/
 COPY services /tmp/src/services
-RUN pip install --no-cache-dir /tmp/src \
+RUN pip install --no-cache-dir -c /tmp/src/constraints.txt /tmp/src \
     && rm -rf /tmp/src \
     && sempapel --help > /dev/null
 
