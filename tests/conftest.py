@@ -115,8 +115,10 @@ def provision(engine):
 def create_user(engine):
     from services.operador.cli import criar_usuario
 
-    def _create(ibge: str, login: str, senha: str, nome: str | None = None) -> str:
-        return criar_usuario(ibge, login, nome or login.title(), senha)
+    def _create(
+        ibge: str, login: str, senha: str, nome: str | None = None, administrador: bool = False
+    ) -> str:
+        return criar_usuario(ibge, login, nome or login.title(), senha, administrador)
 
     return _create
 

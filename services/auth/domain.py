@@ -15,6 +15,7 @@ class Usuario:
     nome: str
     senha_hash: str
     ativo: bool = True
+    administrador: bool = False
     falhas_consecutivas: int = 0
     bloqueado_ate: datetime | None = None
     criado_em: datetime | None = None

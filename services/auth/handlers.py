@@ -52,7 +52,12 @@ def validar_novo_usuario(login: str, nome: str, senha: str) -> tuple[str, str]:
 
 
 def criar_usuario(
-    uow: UnitOfWork, passwords: Passwords, login: str, nome: str, senha: str
+    uow: UnitOfWork,
+    passwords: Passwords,
+    login: str,
+    nome: str,
+    senha: str,
+    administrador: bool = False,
 ) -> Usuario:
     login, nome = validar_novo_usuario(login, nome, senha)
     now = _now()

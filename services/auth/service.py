@@ -50,7 +50,9 @@ class AuthService(ProbedService):
         )
         tokens = self.credentials.tokens
         return {
-            "access_token": tokens.issue(conta.id, conta.login, ibge),
+            "access_token": tokens.issue(
+                conta.id, conta.login, ibge, administrador=conta.administrador
+            ),
             "token_type": "Bearer",
             "expires_in": tokens.ttl_seconds,
         }
@@ -65,6 +67,7 @@ class AuthService(ProbedService):
         return {
             "usuario": conta.login,
             "nome": conta.nome,
+            "administrador": conta.administrador,
             "municipio": {"ibge": registro["ibge"], "nome": registro["nome"]},
         }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, false
 from sqlalchemy.orm import registry
 
 from services.auth.domain import Usuario
@@ -24,6 +24,8 @@ usuario = Table(
     Column("bloqueado_ate", DateTime(timezone=True)),
     Column("criado_em", DateTime(timezone=True), nullable=False),
     Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    # Added by auth_0002: columns stay in migration order, so new schemas match old ones.
+    Column("administrador", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 mapper_registry = registry()

@@ -29,6 +29,7 @@ class Identity:
     login: str
     tenant: Tenant
     unidade: str | None
+    administrador: bool
     token_id: str
     expires_at: int
 
@@ -42,7 +43,14 @@ class TokenService:
     def from_settings(cls, settings: Settings) -> TokenService:
         return cls(settings.require_jwt_secret(), settings.token_ttl_seconds)
 
-    def issue(self, usuario_id: str, login: str, ibge: str, unidade: str | None = None) -> str:
+    def issue(
+        self,
+        usuario_id: str,
+        login: str,
+        ibge: str,
+        unidade: str | None = None,
+        administrador: bool = False,
+    ) -> str:
         now = int(time.time())
         claims = {
             "iss": ISSUER,
@@ -55,6 +63,8 @@ class TokenService:
         }
         if unidade is not None:
             claims["uni"] = unidade
+        if administrador:
+            claims["adm"] = True
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: object) -> Identity:
@@ -78,6 +88,7 @@ class TokenService:
             login=str(claims.get("login", "")),
             tenant=Tenant(mun),
             unidade=claims.get("uni"),
+            administrador=claims.get("adm") is True,
             token_id=str(claims["jti"]),
             expires_at=int(claims["exp"]),
         )

@@ -40,7 +40,8 @@ def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str,
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, definition in schema.pop("$defs", {}).items():
         components[name] = definition
-    components[model.__name__] = schema
+    if "$ref" not in schema:  # a recursive model comes back as a $ref to its own $defs entry
+        components[model.__name__] = schema
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 

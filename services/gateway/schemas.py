@@ -59,7 +59,56 @@ class MunicipioRef(BaseModel):
 class MeResponse(BaseModel):
     usuario: str
     nome: str
+    administrador: bool
     municipio: MunicipioRef
+
+
+SIGLA = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]*$")
+
+
+class UnidadeNova(Strict):
+    sigla: str = SIGLA
+    nome: str = Field(min_length=1, max_length=200)
+    unidade_superior: str | None = Field(default=None, description="sigla da unidade superior")
+    protocolo: bool = False
+    arquivo: bool = False
+
+
+class UnidadeAlteracao(Strict):
+    sigla: str | None = Field(
+        default=None, min_length=1, max_length=30, pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]*$"
+    )
+    nome: str | None = Field(default=None, min_length=1, max_length=200)
+    unidade_superior: str | None = Field(
+        default=None, description="sigla da nova superior; null torna a unidade raiz"
+    )
+    protocolo: bool | None = None
+    arquivo: bool | None = None
+
+    def mudancas(self) -> dict[str, Any]:
+        """Only the fields the request sent, in the names the tenancy service takes."""
+        names = {"sigla": "nova_sigla", "unidade_superior": "sigla_superior"}
+        return {names.get(k, k): getattr(self, k) for k in self.model_fields_set}
+
+
+class UnidadeResumo(BaseModel):
+    sigla: str
+    nome: str
+    protocolo: bool
+    arquivo: bool
+    ativa: bool
+
+
+class UnidadeNo(UnidadeResumo):
+    subunidades: list[UnidadeNo]
+
+
+class UnidadeVersao(BaseModel):
+    sigla: str
+    nome: str
+    unidade_superior: str | None
+    valida_de: str
+    valida_ate: str | None
 
 
 class ServicoSaude(BaseModel):

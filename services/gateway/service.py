@@ -7,7 +7,7 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from services.chassis.call_context import CallContext
-from services.chassis.errors import NaoAutenticado, NaoEncontrado
+from services.chassis.errors import NaoEncontrado
 from services.chassis.health import ReadinessProbe, probe_result
 from services.chassis.rpc_client import ServiceRpc
 from services.gateway import openapi
@@ -18,19 +18,16 @@ from services.gateway.schemas import (
     Probe,
     ServicoSaude,
     TokenResponse,
+    UnidadeAlteracao,
+    UnidadeNo,
+    UnidadeNova,
+    UnidadeResumo,
+    UnidadeVersao,
     parse,
 )
 from services.gateway.web_server import api
 
 BACKEND_SERVICES = ("auth", "tenancy", "processos", "documentos", "busca")
-
-
-def bearer_token(request: Request) -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NaoAutenticado("Envie o token de acesso no cabeçalho Authorization: Bearer.")
-    return token.strip()
 
 
 class GatewayService:
@@ -124,8 +121,74 @@ class GatewayService:
         tags=("acesso",),
     )
     def me(self, request: Request) -> dict[str, Any]:
-        self.call.authenticate(bearer_token(request))
         return self.auth.me()
+
+    @api(
+        "GET",
+        "/api/v1/unidades",
+        summary="As unidades do município, em árvore",
+        response=UnidadeNo,
+        response_list=True,
+        authenticated=True,
+        errors=(401, 503),
+        tags=("unidades",),
+    )
+    def unidades(self, request: Request) -> list[dict[str, Any]]:
+        return self.tenancy.arvore_unidades()
+
+    @api(
+        "POST",
+        "/api/v1/unidades",
+        summary="Criar unidade (administrador)",
+        body=UnidadeNova,
+        response=UnidadeResumo,
+        authenticated=True,
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+        tags=("unidades",),
+    )
+    def criar_unidade(self, request: Request) -> tuple[int, dict[str, Any]]:
+        dados = parse(UnidadeNova, request)
+        return 201, self.tenancy.criar_unidade(
+            dados.sigla, dados.nome, dados.unidade_superior, dados.protocolo, dados.arquivo
+        )
+
+    @api(
+        "PATCH",
+        "/api/v1/unidades/<sigla>",
+        summary="Alterar unidade (administrador)",
+        body=UnidadeAlteracao,
+        response=UnidadeResumo,
+        authenticated=True,
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+        tags=("unidades",),
+    )
+    def alterar_unidade(self, request: Request, sigla: str) -> dict[str, Any]:
+        return self.tenancy.alterar_unidade(sigla, parse(UnidadeAlteracao, request).mudancas())
+
+    @api(
+        "POST",
+        "/api/v1/unidades/<sigla>/desativar",
+        summary="Desativar unidade",
+        response=UnidadeResumo,
+        authenticated=True,
+        errors=(401, 403, 404, 409, 503),
+        tags=("unidades",),
+    )
+    def desativar_unidade(self, request: Request, sigla: str) -> dict[str, Any]:
+        return self.tenancy.desativar_unidade(sigla)
+
+    @api(
+        "GET",
+        "/api/v1/unidades/<sigla>/historico",
+        summary="Versões da unidade na hierarquia (sigla, nome, superior, vigência)",
+        response=UnidadeVersao,
+        response_list=True,
+        authenticated=True,
+        errors=(401, 404, 503),
+        tags=("unidades",),
+    )
+    def historico_unidade(self, request: Request, sigla: str) -> list[dict[str, Any]]:
+        return self.tenancy.historico_unidade(sigla)
 
 
 SERVICE = GatewayService

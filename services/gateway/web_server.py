@@ -27,9 +27,10 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from services.chassis.call_context import REQUEST_ID_KEY
+from services.chassis.call_context import REQUEST_ID_KEY, TOKEN_KEY
 from services.chassis.config import Settings
-from services.chassis.errors import SemPapelError
+from services.chassis.errors import NaoAutenticado, SemPapelError
+from services.chassis.tokens import TokenService
 from services.gateway.http_errors import error_body, json_response, response_for
 
 _log = structlog.get_logger("sempapel.gateway")
@@ -168,6 +169,10 @@ class ApiRoute(HttpRequestHandler):
         self.doc = doc
         super().__init__(method, url, **kwargs)
 
+    def setup(self) -> None:
+        super().setup()
+        self.tokens = TokenService.from_settings(Settings.from_env())
+
     def get_url_rule(self) -> Rule:
         return Rule(self.url, methods=self.method.split(","), strict_slashes=True)
 
@@ -175,6 +180,11 @@ class ApiRoute(HttpRequestHandler):
         request.shallow = False
         try:
             context_data = self.server.context_data_from_headers(request)
+            if self.doc.authenticated:
+                # Verified here, before any worker runs; every RPC hop carries it on.
+                token = bearer_token(request)
+                self.tokens.verify(token)
+                context_data[TOKEN_KEY] = token
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
             event = Event()
@@ -203,6 +213,14 @@ class ApiRoute(HttpRequestHandler):
             headers=headers,
             content_type="application/json; charset=utf-8",
         )
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NaoAutenticado("Envie o token de acesso no cabeçalho Authorization: Bearer.")
+    return token.strip()
 
 
 def api(method: str, url: str, **doc: Any) -> Any:

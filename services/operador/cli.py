@@ -133,7 +133,7 @@ def usuario() -> None:
     """Usuários de um município."""
 
 
-def criar_usuario(ibge: str, login: str, nome: str, senha: str) -> str:
+def criar_usuario(ibge: str, login: str, nome: str, senha: str, administrador: bool = False) -> str:
     from services.auth import handlers
     from services.auth.passwords import Passwords
     from services.tenancy import registry
@@ -142,18 +142,20 @@ def criar_usuario(ibge: str, login: str, nome: str, senha: str) -> str:
     engine = engine_from_settings(settings)
     registry.get(engine, ibge)
     uow = TenantEngines(engine).unit_of_work(Tenant(ibge))
-    return handlers.criar_usuario(uow, Passwords.from_settings(settings), login, nome, senha).id
+    passwords = Passwords.from_settings(settings)
+    return handlers.criar_usuario(uow, passwords, login, nome, senha, administrador).id
 
 
 @usuario.command("criar")
 @click.option("--municipio", "ibge", required=True)
 @click.option("--login", required=True)
 @click.option("--nome", required=True)
-def usuario_criar(ibge: str, login: str, nome: str) -> None:
+@click.option("--administrador", is_flag=True, help="administrador do município")
+def usuario_criar(ibge: str, login: str, nome: str, administrador: bool) -> None:
     """Cria um usuário; a senha é lida da entrada padrão (uma linha)."""
     senha = sys.stdin.readline().rstrip("\r\n")
     try:
-        criar_usuario(ibge, login, nome, senha)
+        criar_usuario(ibge, login, nome, senha, administrador)
     except SemPapelError as exc:
         _fail(exc)
     click.echo(f"usuário {login} criado no município {ibge}")
@@ -208,7 +210,7 @@ def piloto(senha_env: str) -> None:
     for ibge, nome, uf in PILOTOS:
         provisioning.provision(engine, ibge, nome, uf)
         try:
-            criar_usuario(ibge, "admin", f"Administrador de {nome}", senha)
+            criar_usuario(ibge, "admin", f"Administrador de {nome}", senha, administrador=True)
             click.echo(f"{ibge} {nome}: admin criado")
         except Conflito:
             click.echo(f"{ibge} {nome}: admin já existia (senha mantida)")

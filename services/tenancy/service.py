@@ -1,19 +1,30 @@
-"""tenancy: the municipality registry, read by the login page and by every login."""
+"""tenancy: the municipality registry, and each municipality's organizational units."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from nameko.rpc import rpc
 
-from services.chassis.errors import SemPapelError
+from services.chassis.errors import AcessoNegado, DadosInvalidos, SemPapelError
 from services.chassis.probed_service import ProbedService
-from services.tenancy import registry
+from services.chassis.tenant_session import TenantDatabase
+from services.tenancy import handlers, registry
 from services.tenancy.dependencies import RegistryDatabase
+
+ALTERAVEIS = frozenset({"nova_sigla", "nome", "sigla_superior", "protocolo", "arquivo"})
+
+
+def sem_processos_abertos(sigla: str) -> bool:
+    """Hook for the processes issue: until processos exists, no unit has open processes."""
+    return False
 
 
 class TenancyService(ProbedService):
     name = "tenancy"
 
     registry_db = RegistryDatabase()
+    db = TenantDatabase()
 
     @rpc(expected_exceptions=SemPapelError)
     def listar_municipios_ativos(self) -> list[dict[str, str]]:
@@ -23,6 +34,52 @@ class TenancyService(ProbedService):
     def obter_municipio(self, ibge: str) -> dict[str, str]:
         found = registry.get(self.registry_db.engine, ibge)
         return {**found.public(), "status": found.status}
+
+    def _administrador(self) -> None:
+        if not self.call.identity.administrador:
+            raise AcessoNegado(
+                "Apenas o administrador do município pode alterar o cadastro.",
+                code="requer_administrador",
+            )
+
+    @rpc(expected_exceptions=SemPapelError)
+    def arvore_unidades(self) -> list[dict[str, Any]]:
+        return handlers.arvore(self.db.unit_of_work())
+
+    @rpc(expected_exceptions=SemPapelError)
+    def historico_unidade(self, sigla: str) -> list[dict[str, Any]]:
+        return handlers.historico(self.db.unit_of_work(), sigla)
+
+    @rpc(expected_exceptions=SemPapelError)
+    def criar_unidade(
+        self,
+        sigla: str,
+        nome: str,
+        sigla_superior: str | None = None,
+        protocolo: bool = False,
+        arquivo: bool = False,
+    ) -> dict[str, Any]:
+        self._administrador()
+        criada = handlers.criar(
+            self.db.unit_of_work(), sigla, nome, sigla_superior, bool(protocolo), bool(arquivo)
+        )
+        return handlers.resumo(criada)
+
+    @rpc(expected_exceptions=SemPapelError)
+    def alterar_unidade(self, sigla: str, mudancas: dict[str, Any]) -> dict[str, Any]:
+        """`mudancas` holds only what changes; `sigla_superior: None` makes it a root."""
+        self._administrador()
+        desconhecidos = set(mudancas) - ALTERAVEIS
+        if desconhecidos:
+            raise DadosInvalidos(f"Campos não alteráveis: {', '.join(sorted(desconhecidos))}.")
+        alterada = handlers.atualizar(self.db.unit_of_work(), sigla, **mudancas)
+        return handlers.resumo(alterada)
+
+    @rpc(expected_exceptions=SemPapelError)
+    def desativar_unidade(self, sigla: str) -> dict[str, Any]:
+        self._administrador()
+        desativada = handlers.desativar(self.db.unit_of_work(), sigla, sem_processos_abertos)
+        return handlers.resumo(desativada)
 
 
 SERVICE = TenancyService

@@ -47,6 +47,7 @@ def test_same_login_in_two_municipalities_are_two_people(
     assert me_formosa == {
         "usuario": name,
         "nome": "João de Formosa",
+        "administrador": False,
         "municipio": {"ibge": FORMOSA, "nome": "Formosa"},
     }
     assert me_catalao["nome"] == "João de Catalão"
