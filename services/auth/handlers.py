@@ -66,6 +66,7 @@ def criar_usuario(
         login=login,
         nome=nome,
         senha_hash=passwords.hash(senha),
+        administrador=administrador,
         criado_em=now,
         atualizado_em=now,
     )

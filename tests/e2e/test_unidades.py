@@ -1,0 +1,133 @@
+"""Units through the gateway: the tree, its rules, admin-only writes, the tenant boundary."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+BELA_VISTA, PIRACANJUBA = "5203302", "5217104"
+
+
+@pytest.fixture(scope="module")
+def tokens(platform, provision, create_user):
+    provision(BELA_VISTA, "Bela Vista de Goiás")
+    provision(PIRACANJUBA, "Piracanjuba")
+    create_user(BELA_VISTA, "adm_unidades", "senha-do-admin", administrador=True)
+    create_user(BELA_VISTA, "basico_unidades", "senha-do-basico")
+    create_user(PIRACANJUBA, "adm_unidades", "senha-de-outro-admin", administrador=True)
+
+    def token(ibge, login, senha):
+        answer = requests.post(f"{platform.url}/api/v1/auth/login", timeout=30,
+                               json={"municipio": ibge, "usuario": login, "senha": senha})
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    return {
+        "admin": token(BELA_VISTA, "adm_unidades", "senha-do-admin"),
+        "basico": token(BELA_VISTA, "basico_unidades", "senha-do-basico"),
+        "outro_admin": token(PIRACANJUBA, "adm_unidades", "senha-de-outro-admin"),
+    }
+
+
+def call(platform, method, path, headers, body=None):
+    return requests.request(method, f"{platform.url}{path}", headers=headers, json=body,
+                            timeout=30)
+
+
+def create(platform, headers, sigla, nome, superior=None, **extra):
+    return call(platform, "POST", "/api/v1/unidades", headers,
+                {"sigla": sigla, "nome": nome, "unidade_superior": superior, **extra})
+
+
+def test_administrator_builds_a_tree_that_every_user_reads(platform, tokens):
+    assert create(platform, tokens["admin"], "gab", "Gabinete do Prefeito").status_code == 201
+    semad = create(platform, tokens["admin"], "SEMAD", "Secretaria de Administração", "GAB",
+                   protocolo=True)
+    assert semad.status_code == 201
+    assert semad.json() == {"sigla": "SEMAD", "nome": "Secretaria de Administração",
+                            "protocolo": True, "arquivo": False, "ativa": True}
+    assert create(platform, tokens["admin"], "DRH", "Recursos Humanos", "SEMAD").status_code == 201
+
+    tree = call(platform, "GET", "/api/v1/unidades", tokens["basico"]).json()
+    gab = next(n for n in tree if n["sigla"] == "GAB")
+    assert gab["subunidades"][0]["sigla"] == "SEMAD"
+    assert gab["subunidades"][0]["subunidades"][0]["sigla"] == "DRH"
+
+
+def test_each_broken_rule_has_its_own_error(platform, tokens):
+    create(platform, tokens["admin"], "SEFAZ", "Secretaria da Fazenda")
+    duplicate = create(platform, tokens["admin"], "sefaz", "Outra Fazenda")
+    assert duplicate.status_code == 409
+    assert duplicate.json()["error"]["code"] == "sigla_duplicada"
+
+    orphan = create(platform, tokens["admin"], "XYZ", "Sem superior", "NAOEXISTE")
+    assert orphan.status_code == 404
+    assert orphan.json()["error"]["code"] == "unidade_nao_encontrada"
+
+    create(platform, tokens["admin"], "CICLO1", "Ciclo um")
+    create(platform, tokens["admin"], "CICLO2", "Ciclo dois", "CICLO1")
+    cycle = call(platform, "PATCH", "/api/v1/unidades/CICLO1", tokens["admin"],
+                 {"unidade_superior": "CICLO2"})
+    assert cycle.status_code == 409
+    assert cycle.json()["error"]["code"] == "ciclo_na_hierarquia"
+
+    bad = create(platform, tokens["admin"], "SE MAD", "Espaço na sigla")
+    assert bad.status_code == 422
+
+
+def test_moving_a_unit_keeps_its_history(platform, tokens):
+    create(platform, tokens["admin"], "SEOBRAS", "Secretaria de Obras")
+    create(platform, tokens["admin"], "SEPLAN", "Secretaria de Planejamento")
+    create(platform, tokens["admin"], "DPROJ", "Departamento de Projetos", "SEOBRAS")
+    moved = call(platform, "PATCH", "/api/v1/unidades/DPROJ", tokens["admin"],
+                 {"unidade_superior": "SEPLAN", "nome": "Departamento de Projetos Urbanos"})
+    assert moved.status_code == 200, moved.text
+    history = call(platform, "GET", "/api/v1/unidades/DPROJ/historico", tokens["basico"]).json()
+    assert [(v["unidade_superior"], v["nome"]) for v in history] == [
+        ("SEOBRAS", "Departamento de Projetos"),
+        ("SEPLAN", "Departamento de Projetos Urbanos"),
+    ]
+    assert history[0]["valida_ate"] == history[1]["valida_de"]
+    assert history[1]["valida_ate"] is None
+    # Only the flags changing opens no new version.
+    call(platform, "PATCH", "/api/v1/unidades/DPROJ", tokens["admin"], {"arquivo": True})
+    assert len(call(platform, "GET", "/api/v1/unidades/DPROJ/historico",
+                    tokens["basico"]).json()) == 2
+
+
+def test_a_unit_with_active_subordinates_is_not_deactivated(platform, tokens):
+    create(platform, tokens["admin"], "SMS", "Secretaria de Saúde")
+    create(platform, tokens["admin"], "UBS1", "Unidade Básica 1", "SMS")
+    refused = call(platform, "POST", "/api/v1/unidades/SMS/desativar", tokens["admin"])
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "unidade_com_subordinadas"
+    assert call(platform, "POST", "/api/v1/unidades/UBS1/desativar",
+                tokens["admin"]).json()["ativa"] is False
+    assert call(platform, "POST", "/api/v1/unidades/SMS/desativar",
+                tokens["admin"]).status_code == 200
+
+
+def test_a_basic_user_cannot_write(platform, tokens):
+    for method, path, body in [
+        ("POST", "/api/v1/unidades", {"sigla": "NOVA", "nome": "Nova"}),
+        ("PATCH", "/api/v1/unidades/GAB", {"nome": "Outro"}),
+        ("POST", "/api/v1/unidades/GAB/desativar", None),
+    ]:
+        answer = call(platform, method, path, tokens["basico"], body)
+        assert answer.status_code == 403, (path, answer.text)
+        assert answer.json()["error"]["code"] == "requer_administrador"
+
+
+def test_another_municipality_never_sees_nor_changes_these_units(platform, tokens):
+    create(platform, tokens["admin"], "SECULT", "Secretaria de Cultura")
+    theirs = call(platform, "GET", "/api/v1/unidades", tokens["outro_admin"]).json()
+    assert "SECULT" not in str(theirs)
+    assert call(platform, "PATCH", "/api/v1/unidades/SECULT", tokens["outro_admin"],
+                {"nome": "Tomada"}).status_code == 404
+    assert call(platform, "GET", "/api/v1/unidades/SECULT/historico",
+                tokens["outro_admin"]).status_code == 404
+    # Their own SECULT is another unit altogether.
+    assert create(platform, tokens["outro_admin"], "SECULT", "Cultura de Piracanjuba"
+                  ).status_code == 201
+    ours = call(platform, "GET", "/api/v1/unidades", tokens["admin"]).json()
+    assert "Cultura de Piracanjuba" not in str(ours)
