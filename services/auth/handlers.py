@@ -16,6 +16,7 @@ from services.chassis.errors import (
     Conflito,
     CredenciaisInvalidas,
     DadosInvalidos,
+    NaoEncontrado,
     TokenInvalido,
     UsuarioBloqueado,
 )
@@ -115,6 +116,18 @@ def autenticar(
 def _refuse_if_locked(usuario: Usuario) -> None:
     if usuario.bloqueado(_now()):
         raise UsuarioBloqueado(details={"bloqueado_ate": usuario.bloqueado_ate.isoformat()})
+
+
+def definir_administrador(uow: UnitOfWork, login: str, administrador: bool) -> Usuario:
+    with uow:
+        usuario = _by_login(uow, normalizar_login(login))
+        if usuario is None:
+            raise NaoEncontrado(f"Usuário {login!r} não encontrado.", code="usuario_nao_encontrado")
+        if usuario.administrador != administrador:
+            usuario.administrador = administrador
+            usuario.atualizado_em = _now()
+            uow.commit()
+        return usuario
 
 
 def perfil(uow: UnitOfWork, usuario_id: str) -> Usuario:

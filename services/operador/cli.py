@@ -12,6 +12,7 @@ eventlet.monkey_patch()
 import secrets  # noqa: E402
 import sys  # noqa: E402
 from collections import Counter  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 import click  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
@@ -146,6 +147,26 @@ def criar_usuario(ibge: str, login: str, nome: str, senha: str, administrador: b
     return handlers.criar_usuario(uow, passwords, login, nome, senha, administrador).id
 
 
+def _tenant_uow_and(ibge: str, action: Callable) -> object:
+    from services.auth import handlers
+
+    engine = engine_from_settings(Settings.from_env())
+    return action(TenantEngines(engine).unit_of_work(Tenant(ibge)), handlers)
+
+
+@usuario.command("administrador")
+@click.option("--municipio", "ibge", required=True)
+@click.option("--login", required=True)
+@click.option("--nao", is_flag=True, help="retira o perfil em vez de dar")
+def usuario_administrador(ibge: str, login: str, nao: bool) -> None:
+    """Dá (ou retira, com --nao) o perfil de administrador do município."""
+    try:
+        _tenant_uow_and(ibge, lambda uow, h: h.definir_administrador(uow, login, not nao))
+    except SemPapelError as exc:
+        _fail(exc)
+    click.echo(f"{login}: {'não é' if nao else 'é'} administrador do município {ibge}")
+
+
 @usuario.command("criar")
 @click.option("--municipio", "ibge", required=True)
 @click.option("--login", required=True)
@@ -213,6 +234,9 @@ def piloto(senha_env: str) -> None:
             criar_usuario(ibge, "admin", f"Administrador de {nome}", senha, administrador=True)
             click.echo(f"{ibge} {nome}: admin criado")
         except Conflito:
+            _tenant_uow_and(
+                ibge, lambda uow, handlers: handlers.definir_administrador(uow, "admin", True)
+            )
             click.echo(f"{ibge} {nome}: admin já existia (senha mantida)")
     if not os.environ.get(senha_env):
         click.echo(f"senha dos administradores criados agora: {senha}")

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from services.chassis.errors import Conflito
 from services.chassis.tenant_session import UnitOfWork
 from services.tenancy import unidades as dominio
+from services.tenancy.tenant_tables import unidade as unidade_table
 from services.tenancy.unidades import Unidade
 
 UNCHANGED: Any = object()
@@ -24,7 +25,7 @@ def _now() -> datetime:
 
 def _todas(uow: UnitOfWork, lock: bool = False) -> list[Unidade]:
     """Every unit; with lock, hierarchy changes of the municipality queue behind each other."""
-    query = select(Unidade)
+    query = select(Unidade).order_by(unidade_table.c.sigla)
     if lock:
         query = query.with_for_update()
     return list(uow.session.scalars(query))

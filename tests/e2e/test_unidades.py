@@ -17,8 +17,11 @@ def tokens(platform, provision, create_user):
     create_user(PIRACANJUBA, "adm_unidades", "senha-de-outro-admin", administrador=True)
 
     def token(ibge, login, senha):
-        answer = requests.post(f"{platform.url}/api/v1/auth/login", timeout=30,
-                               json={"municipio": ibge, "usuario": login, "senha": senha})
+        answer = requests.post(
+            f"{platform.url}/api/v1/auth/login",
+            timeout=30,
+            json={"municipio": ibge, "usuario": login, "senha": senha},
+        )
         assert answer.status_code == 200, answer.text
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
@@ -30,22 +33,32 @@ def tokens(platform, provision, create_user):
 
 
 def call(platform, method, path, headers, body=None):
-    return requests.request(method, f"{platform.url}{path}", headers=headers, json=body,
-                            timeout=30)
+    return requests.request(method, f"{platform.url}{path}", headers=headers, json=body, timeout=30)
 
 
 def create(platform, headers, sigla, nome, superior=None, **extra):
-    return call(platform, "POST", "/api/v1/unidades", headers,
-                {"sigla": sigla, "nome": nome, "unidade_superior": superior, **extra})
+    return call(
+        platform,
+        "POST",
+        "/api/v1/unidades",
+        headers,
+        {"sigla": sigla, "nome": nome, "unidade_superior": superior, **extra},
+    )
 
 
 def test_administrator_builds_a_tree_that_every_user_reads(platform, tokens):
     assert create(platform, tokens["admin"], "gab", "Gabinete do Prefeito").status_code == 201
-    semad = create(platform, tokens["admin"], "SEMAD", "Secretaria de Administração", "GAB",
-                   protocolo=True)
+    semad = create(
+        platform, tokens["admin"], "SEMAD", "Secretaria de Administração", "GAB", protocolo=True
+    )
     assert semad.status_code == 201
-    assert semad.json() == {"sigla": "SEMAD", "nome": "Secretaria de Administração",
-                            "protocolo": True, "arquivo": False, "ativa": True}
+    assert semad.json() == {
+        "sigla": "SEMAD",
+        "nome": "Secretaria de Administração",
+        "protocolo": True,
+        "arquivo": False,
+        "ativa": True,
+    }
     assert create(platform, tokens["admin"], "DRH", "Recursos Humanos", "SEMAD").status_code == 201
 
     tree = call(platform, "GET", "/api/v1/unidades", tokens["basico"]).json()
@@ -66,8 +79,13 @@ def test_each_broken_rule_has_its_own_error(platform, tokens):
 
     create(platform, tokens["admin"], "CICLO1", "Ciclo um")
     create(platform, tokens["admin"], "CICLO2", "Ciclo dois", "CICLO1")
-    cycle = call(platform, "PATCH", "/api/v1/unidades/CICLO1", tokens["admin"],
-                 {"unidade_superior": "CICLO2"})
+    cycle = call(
+        platform,
+        "PATCH",
+        "/api/v1/unidades/CICLO1",
+        tokens["admin"],
+        {"unidade_superior": "CICLO2"},
+    )
     assert cycle.status_code == 409
     assert cycle.json()["error"]["code"] == "ciclo_na_hierarquia"
 
@@ -79,8 +97,13 @@ def test_moving_a_unit_keeps_its_history(platform, tokens):
     create(platform, tokens["admin"], "SEOBRAS", "Secretaria de Obras")
     create(platform, tokens["admin"], "SEPLAN", "Secretaria de Planejamento")
     create(platform, tokens["admin"], "DPROJ", "Departamento de Projetos", "SEOBRAS")
-    moved = call(platform, "PATCH", "/api/v1/unidades/DPROJ", tokens["admin"],
-                 {"unidade_superior": "SEPLAN", "nome": "Departamento de Projetos Urbanos"})
+    moved = call(
+        platform,
+        "PATCH",
+        "/api/v1/unidades/DPROJ",
+        tokens["admin"],
+        {"unidade_superior": "SEPLAN", "nome": "Departamento de Projetos Urbanos"},
+    )
     assert moved.status_code == 200, moved.text
     history = call(platform, "GET", "/api/v1/unidades/DPROJ/historico", tokens["basico"]).json()
     assert [(v["unidade_superior"], v["nome"]) for v in history] == [
@@ -91,8 +114,9 @@ def test_moving_a_unit_keeps_its_history(platform, tokens):
     assert history[1]["valida_ate"] is None
     # Only the flags changing opens no new version.
     call(platform, "PATCH", "/api/v1/unidades/DPROJ", tokens["admin"], {"arquivo": True})
-    assert len(call(platform, "GET", "/api/v1/unidades/DPROJ/historico",
-                    tokens["basico"]).json()) == 2
+    assert (
+        len(call(platform, "GET", "/api/v1/unidades/DPROJ/historico", tokens["basico"]).json()) == 2
+    )
 
 
 def test_a_unit_with_active_subordinates_is_not_deactivated(platform, tokens):
@@ -101,10 +125,13 @@ def test_a_unit_with_active_subordinates_is_not_deactivated(platform, tokens):
     refused = call(platform, "POST", "/api/v1/unidades/SMS/desativar", tokens["admin"])
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "unidade_com_subordinadas"
-    assert call(platform, "POST", "/api/v1/unidades/UBS1/desativar",
-                tokens["admin"]).json()["ativa"] is False
-    assert call(platform, "POST", "/api/v1/unidades/SMS/desativar",
-                tokens["admin"]).status_code == 200
+    assert (
+        call(platform, "POST", "/api/v1/unidades/UBS1/desativar", tokens["admin"]).json()["ativa"]
+        is False
+    )
+    assert (
+        call(platform, "POST", "/api/v1/unidades/SMS/desativar", tokens["admin"]).status_code == 200
+    )
 
 
 def test_a_basic_user_cannot_write(platform, tokens):
@@ -122,12 +149,22 @@ def test_another_municipality_never_sees_nor_changes_these_units(platform, token
     create(platform, tokens["admin"], "SECULT", "Secretaria de Cultura")
     theirs = call(platform, "GET", "/api/v1/unidades", tokens["outro_admin"]).json()
     assert "SECULT" not in str(theirs)
-    assert call(platform, "PATCH", "/api/v1/unidades/SECULT", tokens["outro_admin"],
-                {"nome": "Tomada"}).status_code == 404
-    assert call(platform, "GET", "/api/v1/unidades/SECULT/historico",
-                tokens["outro_admin"]).status_code == 404
+    assert (
+        call(
+            platform, "PATCH", "/api/v1/unidades/SECULT", tokens["outro_admin"], {"nome": "Tomada"}
+        ).status_code
+        == 404
+    )
+    assert (
+        call(
+            platform, "GET", "/api/v1/unidades/SECULT/historico", tokens["outro_admin"]
+        ).status_code
+        == 404
+    )
     # Their own SECULT is another unit altogether.
-    assert create(platform, tokens["outro_admin"], "SECULT", "Cultura de Piracanjuba"
-                  ).status_code == 201
+    assert (
+        create(platform, tokens["outro_admin"], "SECULT", "Cultura de Piracanjuba").status_code
+        == 201
+    )
     ours = call(platform, "GET", "/api/v1/unidades", tokens["admin"]).json()
     assert "Cultura de Piracanjuba" not in str(ours)

@@ -1,0 +1,43 @@
+"""Each service, imported alone in a fresh process, has everything it needs mapped.
+
+In the test process other modules (entry points, fixtures) import table modules
+early; a service process imports only its own module tree.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CHECKS = {
+    "auth": ["services.auth.domain:Usuario"],
+    "tenancy": ["services.tenancy.unidades:Unidade", "services.tenancy.unidades:VersaoUnidade"],
+    "gateway": [],
+    "processos": [],
+    "documentos": [],
+    "busca": [],
+}
+
+PROGRAM = """
+import importlib, sys
+from sqlalchemy.orm import class_mapper
+importlib.import_module("services.{name}.service")
+for spec in sys.argv[1:]:
+    module, _, cls = spec.partition(":")
+    class_mapper(getattr(importlib.import_module(module), cls))
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_service_module_maps_its_own_classes_when_imported_alone(name):
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM.format(name=name), *CHECKS[name]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
