@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.auth.domain import Usuario, normalizar_login
 from services.auth.passwords import Passwords
+from services.auth.tables import permissao
 from services.auth.tables import usuario as usuario_table
 from services.chassis.errors import (
     Conflito,
@@ -120,14 +121,72 @@ def _refuse_if_locked(usuario: Usuario) -> None:
 
 def definir_administrador(uow: UnitOfWork, login: str, administrador: bool) -> Usuario:
     with uow:
-        usuario = _by_login(uow, normalizar_login(login))
-        if usuario is None:
-            raise NaoEncontrado(f"Usuário {login!r} não encontrado.", code="usuario_nao_encontrado")
+        usuario = _exigir(uow, login)
         if usuario.administrador != administrador:
             usuario.administrador = administrador
             usuario.atualizado_em = _now()
             uow.commit()
         return usuario
+
+
+PERFIS = ("basico", "administrador")
+
+
+def permissoes(uow: UnitOfWork, usuario_id: str) -> dict[str, str]:
+    """unidade_id -> perfil for one user."""
+    with uow:
+        return permissoes_de(uow, usuario_id)
+
+
+def conceder(uow: UnitOfWork, login: str, unidade_id: str, perfil: str) -> None:
+    """Grant (or change) a user's profile in a unit; granting twice changes nothing."""
+    if perfil not in PERFIS:
+        raise DadosInvalidos(f"Perfil inválido: use {' ou '.join(PERFIS)}.", code="perfil_invalido")
+    with uow:
+        usuario = _exigir(uow, login)
+        atual = permissoes_de(uow, usuario.id)
+        if atual.get(unidade_id) == perfil:
+            return
+        if unidade_id in atual:
+            uow.session.execute(
+                permissao.update()
+                .where(permissao.c.usuario_id == usuario.id, permissao.c.unidade_id == unidade_id)
+                .values(perfil=perfil)
+            )
+        else:
+            uow.session.execute(
+                permissao.insert().values(
+                    usuario_id=usuario.id, unidade_id=unidade_id, perfil=perfil, concedida_em=_now()
+                )
+            )
+        uow.commit()
+
+
+def revogar(uow: UnitOfWork, login: str, unidade_id: str) -> None:
+    with uow:
+        usuario = _exigir(uow, login)
+        uow.session.execute(
+            permissao.delete().where(
+                permissao.c.usuario_id == usuario.id, permissao.c.unidade_id == unidade_id
+            )
+        )
+        uow.commit()
+
+
+def permissoes_de(uow: UnitOfWork, usuario_id: str) -> dict[str, str]:
+    rows = uow.session.execute(
+        select(permissao.c.unidade_id, permissao.c.perfil).where(
+            permissao.c.usuario_id == usuario_id
+        )
+    )
+    return {row.unidade_id: row.perfil for row in rows}
+
+
+def _exigir(uow: UnitOfWork, login: str) -> Usuario:
+    usuario = _by_login(uow, normalizar_login(login))
+    if usuario is None:
+        raise NaoEncontrado(f"Usuário {login!r} não encontrado.", code="usuario_nao_encontrado")
+    return usuario
 
 
 def perfil(uow: UnitOfWork, usuario_id: str) -> Usuario:

@@ -9,6 +9,7 @@ from nameko.rpc import rpc
 from services.auth import handlers
 from services.auth.dependencies import CredentialsProvider
 from services.chassis.errors import (
+    AcessoNegado,
     CredenciaisInvalidas,
     MunicipioSuspenso,
     NaoEncontrado,
@@ -48,14 +49,70 @@ class AuthService(ProbedService):
             usuario,
             senha,
         )
-        tokens = self.credentials.tokens
+        # From here on the call acts as the user, so tenancy reads this municipality.
+        self.call.authenticate(self._token(conta, ibge, None, {}))
+        unidades = self._unidades(conta.id)
+        ativas = [u for u in unidades.values() if u["ativa"]]
+        unidade = ativas[0]["sigla"] if len(ativas) == 1 else None
+        return self._token_response(conta, ibge, unidade, unidades)
+
+    def _unidades(self, usuario_id: str) -> dict[str, dict[str, Any]]:
+        """The user's units (by id) with their profile, as tenancy knows them now."""
+        perfis = handlers.permissoes(self.db.unit_of_work(), usuario_id)
+        if not perfis:
+            return {}
+        found = self.tenancy.unidades_por_id(list(perfis))
+        return {uid: {**u, "perfil": perfis[uid]} for uid, u in found.items()}
+
+    def _token(self, conta: Any, ibge: str, unidade: str | None, unidades: dict) -> str:
+        administrador = conta.administrador or any(
+            u["perfil"] == "administrador" for u in unidades.values()
+        )
+        return self.credentials.tokens.issue(conta.id, conta.login, ibge, unidade, administrador)
+
+    def _token_response(
+        self, conta: Any, ibge: str, unidade: str | None, unidades: dict
+    ) -> dict[str, Any]:
         return {
-            "access_token": tokens.issue(
-                conta.id, conta.login, ibge, administrador=conta.administrador
-            ),
+            "access_token": self._token(conta, ibge, unidade, unidades),
             "token_type": "Bearer",
-            "expires_in": tokens.ttl_seconds,
+            "expires_in": self.credentials.tokens.ttl_seconds,
         }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def escolher_unidade(self, sigla: str) -> dict[str, Any]:
+        """A new token carrying the unit, if the user has a permission in it and it is active."""
+        identity = self.call.identity
+        conta = handlers.perfil(self.db.unit_of_work(), identity.usuario_id)
+        unidades = self._unidades(conta.id)
+        escolhida = next(
+            (u for u in unidades.values() if u["sigla"] == str(sigla).strip().upper()), None
+        )
+        if escolhida is None or not escolhida["ativa"]:
+            raise AcessoNegado(
+                "Você não tem permissão nesta unidade.", code="unidade_nao_permitida"
+            )
+        return self._token_response(conta, identity.tenant.ibge, escolhida["sigla"], unidades)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def conceder_permissao(self, login: str, sigla: str, perfil: str) -> dict[str, str]:
+        self._administrador()
+        unidade = self.tenancy.unidade_por_sigla(sigla)
+        handlers.conceder(self.db.unit_of_work(), login, unidade["id"], perfil)
+        return {"usuario": login, "unidade": unidade["sigla"], "perfil": perfil}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revogar_permissao(self, login: str, sigla: str) -> None:
+        self._administrador()
+        unidade = self.tenancy.unidade_por_sigla(sigla)
+        handlers.revogar(self.db.unit_of_work(), login, unidade["id"])
+
+    def _administrador(self) -> None:
+        if not self.call.identity.administrador:
+            raise AcessoNegado(
+                "Apenas o administrador do município pode alterar permissões.",
+                code="requer_administrador",
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def me(self) -> dict[str, Any]:
@@ -64,10 +121,20 @@ class AuthService(ProbedService):
         registro = self.credentials.municipios.get(
             identity.tenant.ibge, lambda: self.tenancy.obter_municipio(identity.tenant.ibge)
         )
+        unidades = self._unidades(conta.id)
         return {
             "usuario": conta.login,
             "nome": conta.nome,
-            "administrador": conta.administrador,
+            "administrador": identity.administrador,
+            "unidade": identity.unidade,
+            "unidades": sorted(
+                (
+                    {"sigla": u["sigla"], "nome": u["nome"], "perfil": u["perfil"]}
+                    for u in unidades.values()
+                    if u["ativa"]
+                ),
+                key=lambda u: u["sigla"],
+            ),
             "municipio": {"ibge": registro["ibge"], "nome": registro["nome"]},
         }
 

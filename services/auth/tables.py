@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    false,
+)
 from sqlalchemy.orm import registry
 
 from services.auth.domain import Usuario
@@ -26,6 +36,18 @@ usuario = Table(
     Column("atualizado_em", DateTime(timezone=True), nullable=False),
     # Added by auth_0002: columns stay in migration order, so new schemas match old ones.
     Column("administrador", Boolean, nullable=False, default=False, server_default=false()),
+)
+
+# The units a user works in. unidade_id is tenancy's unit id (tenancy owns units;
+# no foreign key across services' tables).
+permissao = Table(
+    "permissao",
+    metadata,
+    Column("usuario_id", String(32), ForeignKey("usuario.id"), primary_key=True),
+    Column("unidade_id", String(32), primary_key=True),
+    Column("perfil", String(20), nullable=False),
+    Column("concedida_em", DateTime(timezone=True), nullable=False),
+    CheckConstraint("perfil IN ('basico', 'administrador')", name="perfil"),
 )
 
 mapper_registry = registry()

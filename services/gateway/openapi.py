@@ -69,6 +69,8 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
         ref = _schema_ref(doc.response, components)
         schema = {"type": "array", "items": ref} if doc.response_list else ref
         op["responses"]["200"] = {"description": "OK", "content": _json(schema)}
+    elif route.method == "DELETE":
+        op["responses"]["204"] = {"description": "Feito, sem conteúdo"}
     else:
         op["responses"]["200"] = {"description": "OK", "content": _json({"type": "object"})}
     if doc.authenticated:

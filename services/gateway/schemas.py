@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.exceptions import UnsupportedMediaType
@@ -56,10 +56,18 @@ class MunicipioRef(BaseModel):
     nome: str
 
 
+class UnidadePermitida(BaseModel):
+    sigla: str
+    nome: str
+    perfil: str
+
+
 class MeResponse(BaseModel):
     usuario: str
     nome: str
     administrador: bool
+    unidade: str | None = Field(description="unidade atual (do token)")
+    unidades: list[UnidadePermitida] = Field(description="unidades que o usuário pode escolher")
     municipio: MunicipioRef
 
 
@@ -89,6 +97,20 @@ class UnidadeAlteracao(Strict):
         """Only the fields the request sent, in the names the tenancy service takes."""
         names = {"sigla": "nova_sigla", "unidade_superior": "sigla_superior"}
         return {names.get(k, k): getattr(self, k) for k in self.model_fields_set}
+
+
+class EscolhaUnidade(Strict):
+    unidade: str = SIGLA
+
+
+class Permissao(Strict):
+    perfil: Literal["basico", "administrador"]
+
+
+class PermissaoConcedida(BaseModel):
+    usuario: str
+    unidade: str
+    perfil: str
 
 
 class UnidadeResumo(BaseModel):

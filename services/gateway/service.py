@@ -12,9 +12,12 @@ from services.chassis.health import ReadinessProbe, probe_result
 from services.chassis.rpc_client import ServiceRpc
 from services.gateway import openapi
 from services.gateway.schemas import (
+    EscolhaUnidade,
     LoginRequest,
     MeResponse,
     MunicipioResumo,
+    Permissao,
+    PermissaoConcedida,
     Probe,
     ServicoSaude,
     TokenResponse,
@@ -122,6 +125,44 @@ class GatewayService:
     )
     def me(self, request: Request) -> dict[str, Any]:
         return self.auth.me()
+
+    @api(
+        "POST",
+        "/api/v1/auth/unidade",
+        summary="Escolher a unidade atual (novo token)",
+        body=EscolhaUnidade,
+        response=TokenResponse,
+        authenticated=True,
+        errors=(400, 401, 403, 413, 415, 422, 503),
+        tags=("acesso",),
+    )
+    def escolher_unidade(self, request: Request) -> dict[str, Any]:
+        return self.auth.escolher_unidade(parse(EscolhaUnidade, request).unidade)
+
+    @api(
+        "PUT",
+        "/api/v1/usuarios/<login>/permissoes/<sigla>",
+        summary="Dar ou mudar o perfil de um usuário numa unidade (administrador)",
+        body=Permissao,
+        response=PermissaoConcedida,
+        authenticated=True,
+        errors=(400, 401, 403, 404, 413, 415, 422, 503),
+        tags=("unidades",),
+    )
+    def conceder_permissao(self, request: Request, login: str, sigla: str) -> dict[str, Any]:
+        return self.auth.conceder_permissao(login, sigla, parse(Permissao, request).perfil)
+
+    @api(
+        "DELETE",
+        "/api/v1/usuarios/<login>/permissoes/<sigla>",
+        summary="Retirar a permissão de um usuário numa unidade (administrador)",
+        authenticated=True,
+        errors=(401, 403, 404, 503),
+        tags=("unidades",),
+    )
+    def revogar_permissao(self, request: Request, login: str, sigla: str) -> tuple[int, None]:
+        self.auth.revogar_permissao(login, sigla)
+        return 204, None
 
     @api(
         "GET",

@@ -207,6 +207,8 @@ class ApiRoute(HttpRequestHandler):
         if isinstance(result, tuple):
             status, result, *rest = result
             headers = rest[0] if rest else None
+        if status == 204:
+            return Response(status=204, headers=headers)
         return Response(
             json.dumps(result, ensure_ascii=False),
             status=status,

@@ -153,6 +153,19 @@ def historico(uow: UnitOfWork, sigla: str) -> list[dict]:
         ]
 
 
+def por_ids(uow: UnitOfWork, ids: list[str]) -> dict[str, dict]:
+    with uow:
+        found = uow.session.scalars(select(Unidade).where(unidade_table.c.id.in_(ids)))
+        return {u.id: {"id": u.id, **resumo(u)} for u in found}
+
+
+def por_sigla(uow: UnitOfWork, sigla: str) -> dict:
+    sigla = dominio.normalizar_sigla(sigla)
+    with uow:
+        found = uow.session.scalars(select(Unidade).where(unidade_table.c.sigla == sigla)).first()
+        return {"id": dominio.exigir(found, sigla).id, **resumo(found)}
+
+
 def resumo(u: Unidade) -> dict:
     return {
         "sigla": u.sigla,

@@ -47,6 +47,14 @@ class TenancyService(ProbedService):
         return handlers.arvore(self.db.unit_of_work())
 
     @rpc(expected_exceptions=SemPapelError)
+    def unidades_por_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return handlers.por_ids(self.db.unit_of_work(), [str(i) for i in ids][:1000])
+
+    @rpc(expected_exceptions=SemPapelError)
+    def unidade_por_sigla(self, sigla: str) -> dict[str, Any]:
+        return handlers.por_sigla(self.db.unit_of_work(), sigla)
+
+    @rpc(expected_exceptions=SemPapelError)
     def historico_unidade(self, sigla: str) -> list[dict[str, Any]]:
         return handlers.historico(self.db.unit_of_work(), sigla)
 

@@ -48,6 +48,8 @@ def test_same_login_in_two_municipalities_are_two_people(
         "usuario": name,
         "nome": "João de Formosa",
         "administrador": False,
+        "unidade": None,
+        "unidades": [],
         "municipio": {"ibge": FORMOSA, "nome": "Formosa"},
     }
     assert me_catalao["nome"] == "João de Catalão"

@@ -168,3 +168,111 @@ def test_another_municipality_never_sees_nor_changes_these_units(platform, token
     )
     ours = call(platform, "GET", "/api/v1/unidades", tokens["admin"]).json()
     assert "Cultura de Piracanjuba" not in str(ours)
+
+
+def _token_claims(answer):
+    import jwt
+
+    assert answer.status_code == 200, answer.text
+    return jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
+
+
+def test_users_pick_a_unit_they_have_permission_in_and_only_those(platform, tokens, create_user):
+    for sigla, nome in [
+        ("SEMEC", "Secretaria de Educação"),
+        ("SEMMA", "Meio Ambiente"),
+        ("SEGOV", "Governo"),
+    ]:
+        create(platform, tokens["admin"], sigla, nome)
+    create_user(BELA_VISTA, "carla_unidades", "senha-da-carla")
+    grant = call(
+        platform,
+        "PUT",
+        "/api/v1/usuarios/carla_unidades/permissoes/semec",
+        tokens["admin"],
+        {"perfil": "basico"},
+    )
+    assert grant.status_code == 200, grant.text
+    assert grant.json() == {"usuario": "carla_unidades", "unidade": "SEMEC", "perfil": "basico"}
+
+    # A single unit comes with the login.
+    login = requests.post(
+        f"{platform.url}/api/v1/auth/login",
+        timeout=30,
+        json={"municipio": BELA_VISTA, "usuario": "carla_unidades", "senha": "senha-da-carla"},
+    )
+    assert _token_claims(login)["uni"] == "SEMEC"
+
+    call(
+        platform,
+        "PUT",
+        "/api/v1/usuarios/carla_unidades/permissoes/SEMMA",
+        tokens["admin"],
+        {"perfil": "basico"},
+    )
+    login = requests.post(
+        f"{platform.url}/api/v1/auth/login",
+        timeout=30,
+        json={"municipio": BELA_VISTA, "usuario": "carla_unidades", "senha": "senha-da-carla"},
+    )
+    assert "uni" not in _token_claims(login)  # two units: she picks
+    carla = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    me = call(platform, "GET", "/api/v1/me", carla).json()
+    assert me["unidade"] is None
+    assert [u["sigla"] for u in me["unidades"]] == ["SEMEC", "SEMMA"]
+
+    chosen = call(platform, "POST", "/api/v1/auth/unidade", carla, {"unidade": "semma"})
+    assert _token_claims(chosen)["uni"] == "SEMMA"
+    carla_semma = {"Authorization": f"Bearer {chosen.json()['access_token']}"}
+    assert call(platform, "GET", "/api/v1/me", carla_semma).json()["unidade"] == "SEMMA"
+
+    for refused in ["SEGOV", "NAOEXISTE"]:
+        answer = call(platform, "POST", "/api/v1/auth/unidade", carla, {"unidade": refused})
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["error"]["code"] == "unidade_nao_permitida"
+
+    # A deactivated unit can no longer be picked; a revoked one neither.
+    call(platform, "POST", "/api/v1/unidades/SEMMA/desativar", tokens["admin"])
+    assert (
+        call(platform, "POST", "/api/v1/auth/unidade", carla, {"unidade": "SEMMA"}).status_code
+        == 403
+    )
+    assert (
+        call(
+            platform, "DELETE", "/api/v1/usuarios/carla_unidades/permissoes/SEMEC", tokens["admin"]
+        ).status_code
+        == 204
+    )
+    assert (
+        call(platform, "POST", "/api/v1/auth/unidade", carla, {"unidade": "SEMEC"}).status_code
+        == 403
+    )
+    # Only administrators grant.
+    assert (
+        call(
+            platform,
+            "PUT",
+            "/api/v1/usuarios/carla_unidades/permissoes/SEGOV",
+            carla,
+            {"perfil": "administrador"},
+        ).status_code
+        == 403
+    )
+
+
+def test_a_unit_of_another_municipality_cannot_be_granted_nor_picked(platform, tokens):
+    create(platform, tokens["outro_admin"], "SOPIRA", "Só em Piracanjuba")
+    answer = call(
+        platform,
+        "PUT",
+        "/api/v1/usuarios/basico_unidades/permissoes/SOPIRA",
+        tokens["admin"],
+        {"perfil": "basico"},
+    )
+    assert answer.status_code == 404
+    assert (
+        call(
+            platform, "POST", "/api/v1/auth/unidade", tokens["basico"], {"unidade": "SOPIRA"}
+        ).status_code
+        == 403
+    )
