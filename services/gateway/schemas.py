@@ -133,6 +133,57 @@ class UnidadeVersao(BaseModel):
     valida_ate: str | None
 
 
+Nivel = Literal["publico", "restrito", "sigiloso"]
+
+
+class HipoteseLegalNova(Strict):
+    nome: str = Field(min_length=1, max_length=200)
+    base_legal: str = Field(min_length=1, max_length=300)
+    niveis: list[Literal["restrito", "sigiloso"]] = Field(min_length=1)
+
+
+class HipoteseLegal(HipoteseLegalNova):
+    ativa: bool
+
+
+class TipoDocumentoNovo(Strict):
+    nome: str = Field(min_length=1, max_length=200)
+    aplicacao: Literal["interno", "externo", "ambos"]
+    numeracao: Literal["nenhuma", "sequencial_unidade", "anual_unidade", "anual_municipio"]
+
+
+class TipoDocumento(TipoDocumentoNovo):
+    ativo: bool
+
+
+class TipoProcessoNovo(Strict):
+    nome: str = Field(min_length=1, max_length=200)
+    classificacao: str = Field(min_length=1, max_length=30, description="código no plano vigente")
+    nivel_acesso_sugerido: Nivel
+    hipotese_legal: str | None = Field(default=None, description="nome da hipótese legal")
+
+
+class TipoProcesso(TipoProcessoNovo):
+    classificacao: str | None
+    ativo: bool
+
+
+class PlanoItem(BaseModel):
+    codigo: str
+    descricao: str
+    prazo_corrente: str | None
+    prazo_intermediario: str | None
+    destinacao: Literal["eliminacao", "guarda_permanente"] | None
+    observacoes: str | None
+
+
+class PlanoClassificacao(BaseModel):
+    versao: str
+    fonte: str
+    publicada_em: str
+    itens: list[PlanoItem]
+
+
 class ServicoSaude(BaseModel):
     service: str
     status: str

@@ -13,13 +13,20 @@ from services.chassis.rpc_client import ServiceRpc
 from services.gateway import openapi
 from services.gateway.schemas import (
     EscolhaUnidade,
+    HipoteseLegal,
+    HipoteseLegalNova,
     LoginRequest,
     MeResponse,
     MunicipioResumo,
     Permissao,
     PermissaoConcedida,
+    PlanoClassificacao,
     Probe,
     ServicoSaude,
+    TipoDocumento,
+    TipoDocumentoNovo,
+    TipoProcesso,
+    TipoProcessoNovo,
     TokenResponse,
     UnidadeAlteracao,
     UnidadeNo,
@@ -230,6 +237,101 @@ class GatewayService:
     )
     def historico_unidade(self, request: Request, sigla: str) -> list[dict[str, Any]]:
         return self.tenancy.historico_unidade(sigla)
+
+    @api(
+        "GET",
+        "/api/v1/hipoteses-legais",
+        summary="Hipóteses legais de acesso restrito/sigiloso",
+        response=HipoteseLegal,
+        response_list=True,
+        authenticated=True,
+        errors=(401, 503),
+        tags=("catálogo",),
+    )
+    def hipoteses_legais(self, request: Request) -> list[dict[str, Any]]:
+        return self.tenancy.listar_catalogo("hipoteses_legais")
+
+    @api(
+        "POST",
+        "/api/v1/hipoteses-legais",
+        summary="Criar hipótese legal (administrador)",
+        body=HipoteseLegalNova,
+        response=HipoteseLegal,
+        authenticated=True,
+        errors=(400, 401, 403, 409, 413, 415, 422, 503),
+        tags=("catálogo",),
+    )
+    def criar_hipotese_legal(self, request: Request) -> tuple[int, dict[str, Any]]:
+        dados = parse(HipoteseLegalNova, request)
+        return 201, self.tenancy.criar_hipotese_legal(dados.nome, dados.base_legal, dados.niveis)
+
+    @api(
+        "GET",
+        "/api/v1/tipos-documento",
+        summary="Tipos de documento",
+        response=TipoDocumento,
+        response_list=True,
+        authenticated=True,
+        errors=(401, 503),
+        tags=("catálogo",),
+    )
+    def tipos_documento(self, request: Request) -> list[dict[str, Any]]:
+        return self.tenancy.listar_catalogo("tipos_documento")
+
+    @api(
+        "POST",
+        "/api/v1/tipos-documento",
+        summary="Criar tipo de documento (administrador)",
+        body=TipoDocumentoNovo,
+        response=TipoDocumento,
+        authenticated=True,
+        errors=(400, 401, 403, 409, 413, 415, 422, 503),
+        tags=("catálogo",),
+    )
+    def criar_tipo_documento(self, request: Request) -> tuple[int, dict[str, Any]]:
+        dados = parse(TipoDocumentoNovo, request)
+        return 201, self.tenancy.criar_tipo_documento(dados.nome, dados.aplicacao, dados.numeracao)
+
+    @api(
+        "GET",
+        "/api/v1/tipos-processo",
+        summary="Tipos de processo",
+        response=TipoProcesso,
+        response_list=True,
+        authenticated=True,
+        errors=(401, 503),
+        tags=("catálogo",),
+    )
+    def tipos_processo(self, request: Request) -> list[dict[str, Any]]:
+        return self.tenancy.listar_catalogo("tipos_processo")
+
+    @api(
+        "POST",
+        "/api/v1/tipos-processo",
+        summary="Criar tipo de processo (administrador)",
+        body=TipoProcessoNovo,
+        response=TipoProcesso,
+        authenticated=True,
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+        tags=("catálogo",),
+    )
+    def criar_tipo_processo(self, request: Request) -> tuple[int, dict[str, Any]]:
+        dados = parse(TipoProcessoNovo, request)
+        return 201, self.tenancy.criar_tipo_processo(
+            dados.nome, dados.classificacao, dados.nivel_acesso_sugerido, dados.hipotese_legal
+        )
+
+    @api(
+        "GET",
+        "/api/v1/plano-classificacao",
+        summary="Plano de classificação e tabela de temporalidade vigentes",
+        response=PlanoClassificacao,
+        authenticated=True,
+        errors=(401, 404, 503),
+        tags=("catálogo",),
+    )
+    def plano_classificacao(self, request: Request) -> dict[str, Any]:
+        return self.tenancy.listar_catalogo("plano_classificacao")
 
 
 SERVICE = GatewayService

@@ -94,7 +94,7 @@ def provisionar(ibge: str, nome: str, uf: str) -> None:
     except SemPapelError as exc:
         _fail(exc)
     parts = ", ".join(f"{k}: {v}" for k, v in report.parts.items())
-    click.echo(f"município {ibge} ativo ({parts})")
+    click.echo(f"município {ibge} ativo ({parts}; catálogo: {report.catalogo})")
 
 
 def _set_status(ibge: str, status: str) -> None:

@@ -29,7 +29,7 @@ from services.chassis.schema_migrations import (
     upgrade_part,
 )
 from services.chassis.tenant import SCHEMA_PATTERN, schema_for, validar_ibge
-from services.tenancy import migration_worker, registry
+from services.tenancy import catalogo, migration_worker, registry
 from services.tenancy.tables import (
     GLOBAL_SCHEMA,
     MIGRATIONS_DIR,
@@ -95,6 +95,7 @@ class SchemaReport:
     ibge: str
     parts: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    catalogo: str | None = None
 
 
 def _register(engine: Engine, ibge: str, nome: str, uf: str) -> registry.Municipio:
@@ -157,6 +158,11 @@ def provision(
     ensure_global_schema(engine)
     found = _register(engine, ibge, nome, uf)
     report = migrate_schema(engine, ibge, parts or discover_parts(), after_step)
+    with engine.begin() as conn:
+        routed = conn.execution_options(schema_translate_map={None: schema_for(ibge)})
+        report.catalogo = "seeded" if catalogo.semear(routed) else "current"
+    if after_step:
+        after_step("catalogo")
     if found.status == STATUS_PROVISIONANDO:
         with engine.begin() as conn:
             conn.execute(

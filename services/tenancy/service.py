@@ -9,7 +9,7 @@ from nameko.rpc import rpc
 from services.chassis.errors import AcessoNegado, DadosInvalidos, SemPapelError
 from services.chassis.probed_service import ProbedService
 from services.chassis.tenant_session import TenantDatabase
-from services.tenancy import handlers, registry
+from services.tenancy import catalogo, handlers, registry
 from services.tenancy.dependencies import RegistryDatabase
 
 ALTERAVEIS = frozenset({"nova_sigla", "nome", "sigla_superior", "protocolo", "arquivo"})
@@ -88,6 +88,41 @@ class TenancyService(ProbedService):
         self._administrador()
         desativada = handlers.desativar(self.db.unit_of_work(), sigla, sem_processos_abertos)
         return handlers.resumo(desativada)
+
+    @rpc(expected_exceptions=SemPapelError)
+    def listar_catalogo(self, qual: str) -> Any:
+        leitores = {
+            "hipoteses_legais": catalogo.hipoteses,
+            "tipos_documento": catalogo.tipos_documento,
+            "tipos_processo": catalogo.tipos_processo,
+            "plano_classificacao": catalogo.plano_vigente,
+        }
+        if qual not in leitores:
+            raise DadosInvalidos(f"Catálogo desconhecido: {qual}.")
+        return leitores[qual](self.db.unit_of_work())
+
+    @rpc(expected_exceptions=SemPapelError)
+    def criar_hipotese_legal(self, nome: str, base_legal: str, niveis: list[str]) -> dict:
+        self._administrador()
+        return catalogo.criar_hipotese(self.db.unit_of_work(), nome, base_legal, list(niveis))
+
+    @rpc(expected_exceptions=SemPapelError)
+    def criar_tipo_documento(self, nome: str, aplicacao: str, numeracao: str) -> dict:
+        self._administrador()
+        return catalogo.criar_tipo_documento(self.db.unit_of_work(), nome, aplicacao, numeracao)
+
+    @rpc(expected_exceptions=SemPapelError)
+    def criar_tipo_processo(
+        self,
+        nome: str,
+        classificacao: str,
+        nivel_acesso_sugerido: str,
+        hipotese_legal: str | None = None,
+    ) -> dict:
+        self._administrador()
+        return catalogo.criar_tipo_processo(
+            self.db.unit_of_work(), nome, classificacao, nivel_acesso_sugerido, hipotese_legal
+        )
 
 
 SERVICE = TenancyService

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import registry, relationship
 
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
@@ -37,6 +46,64 @@ unidade_versao = Table(
     Column("valida_de", DateTime(timezone=True), nullable=False),
     Column("valida_ate", DateTime(timezone=True)),
     Index("ix_unidade_versao_unidade_id", "unidade_id"),
+)
+
+# The catalog (issue 3). Plain Core tables: the catalog has no behaviour beyond its rules,
+# which live in catalogo.py.
+hipotese_legal = Table(
+    "hipotese_legal",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("nome", String(200), nullable=False, unique=True),
+    Column("base_legal", String(300), nullable=False),
+    Column("permite_restrito", Boolean, nullable=False),
+    Column("permite_sigiloso", Boolean, nullable=False),
+    Column("ativa", Boolean, nullable=False, default=True),
+)
+
+plano_versao = Table(
+    "plano_versao",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("versao", String(30), nullable=False, unique=True),
+    Column("fonte", String(500), nullable=False),
+    Column("publicada_em", DateTime(timezone=True), nullable=False),
+    Column("vigente", Boolean, nullable=False),
+)
+
+plano_item = Table(
+    "plano_item",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("versao_id", String(32), ForeignKey("plano_versao.id"), nullable=False),
+    Column("codigo", String(30), nullable=False),
+    Column("descricao", String(300), nullable=False),
+    Column("prazo_corrente", String(120)),
+    Column("prazo_intermediario", String(120)),
+    Column("destinacao", String(20)),
+    Column("observacoes", String(1000)),
+    UniqueConstraint("versao_id", "codigo", name="uq_plano_item_versao_id"),
+)
+
+tipo_documento = Table(
+    "tipo_documento",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("nome", String(200), nullable=False, unique=True),
+    Column("aplicacao", String(10), nullable=False),
+    Column("numeracao", String(20), nullable=False),
+    Column("ativo", Boolean, nullable=False, default=True),
+)
+
+tipo_processo = Table(
+    "tipo_processo",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("nome", String(200), nullable=False, unique=True),
+    Column("plano_item_id", String(32), ForeignKey("plano_item.id")),
+    Column("nivel_acesso_sugerido", String(10), nullable=False),
+    Column("hipotese_id", String(32), ForeignKey("hipotese_legal.id")),
+    Column("ativo", Boolean, nullable=False, default=True),
 )
 
 mapper_registry = registry()

@@ -73,14 +73,15 @@ def test_provisioning_twice_changes_nothing(engine):
     second = provisioning.provision(engine, "5201108", "Anápolis", "GO")
     assert set(first.parts.values()) == {"created"}
     assert set(second.parts.values()) == {"current"}
+    assert (first.catalogo, second.catalogo) == ("seeded", "current")
     assert registry.get(engine, "5201108") == before
     assert schema_shape(engine, "mun_5201108") == shape
     assert before.status == "ativo" and before.schema_name == "mun_5201108"
 
 
-@pytest.mark.parametrize("step", ["schema", "part:auth"])
+@pytest.mark.parametrize("step", ["schema", "part:auth", "catalogo"])
 def test_provisioning_that_failed_halfway_finishes_when_run_again(engine, step):
-    ibge = {"schema": "5201405", "part:auth": "5201454"}[step]
+    ibge = {"schema": "5201405", "part:auth": "5201454", "catalogo": "5202304"}[step]
     with pytest.raises(RuntimeError, match="falha injetada"):
         provisioning.provision(engine, ibge, "Aparecida", "GO", after_step=fail_at(step))
     halfway = registry.get(engine, ibge)
@@ -89,7 +90,7 @@ def test_provisioning_that_failed_halfway_finishes_when_run_again(engine, step):
 
     report = provisioning.provision(engine, ibge, "Aparecida", "GO")
     assert registry.get(engine, ibge).status == "ativo"
-    expected = {"schema": "created", "part:auth": "current"}[step]
+    expected = {"schema": "created", "part:auth": "current", "catalogo": "current"}[step]
     assert report.parts["auth"] == expected
     assert "usuario" in inspect(engine).get_table_names(schema=f"mun_{ibge}")
 

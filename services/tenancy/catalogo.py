@@ -1,0 +1,350 @@
+"""The municipality's catalog: legal hypotheses, document and process types, the plan.
+
+Rules are plain functions; the default catalog every new municipality starts
+with is read from the YAML files in `dados/`, each naming its source.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Connection, func, select
+
+from services.chassis.errors import Conflito, DadosInvalidos, NaoEncontrado
+from services.chassis.tenant_session import UnitOfWork
+from services.tenancy.tenant_tables import (
+    hipotese_legal,
+    plano_item,
+    plano_versao,
+    tipo_documento,
+    tipo_processo,
+)
+
+DADOS = Path(__file__).parent / "dados"
+NIVEIS = ("publico", "restrito", "sigiloso")
+APLICACOES = ("interno", "externo", "ambos")
+NUMERACOES = ("nenhuma", "sequencial_unidade", "anual_unidade", "anual_municipio")
+DESTINACOES = ("eliminacao", "guarda_permanente")
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+def _texto(valor: object, campo: str, maximo: int) -> str:
+    if not isinstance(valor, str) or not " ".join(valor.split()):
+        raise DadosInvalidos(
+            f"{campo} é obrigatório.",
+            details={"campos": [{"campo": campo, "mensagem": "campo obrigatório"}]},
+        )
+    valor = " ".join(valor.split())
+    if len(valor) > maximo:
+        raise DadosInvalidos(f"{campo} excede {maximo} caracteres.")
+    return valor
+
+
+def _um_de(valor: object, campo: str, opcoes: tuple[str, ...]) -> str:
+    if valor not in opcoes:
+        raise DadosInvalidos(
+            f"{campo} deve ser um de: {', '.join(opcoes)}.", code=f"{campo}_invalido"
+        )
+    return str(valor)
+
+
+def checar_hipotese(nivel: str, hipotese: dict[str, Any] | None) -> None:
+    """Restrito and sigiloso need a hypothesis that allows that level; público takes none."""
+    _um_de(nivel, "nivel_acesso", NIVEIS)
+    if nivel == "publico":
+        if hipotese is not None:
+            raise DadosInvalidos(
+                "Acesso público não leva hipótese legal.", code="hipotese_legal_indevida"
+            )
+        return
+    if hipotese is None:
+        raise DadosInvalidos(
+            "Acesso restrito ou sigiloso exige hipótese legal.", code="hipotese_legal_obrigatoria"
+        )
+    if not hipotese[f"permite_{nivel}"]:
+        raise DadosInvalidos(
+            f"A hipótese legal {hipotese['nome']} não permite acesso {nivel}.",
+            code="hipotese_legal_incompativel",
+        )
+
+
+@functools.cache
+def dados_padrao(nome: str) -> dict[str, Any]:
+    with (DADOS / f"{nome}.yaml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _vazio(conn: Connection) -> bool:
+    tabelas = (hipotese_legal, tipo_documento, tipo_processo, plano_versao)
+    return all(conn.execute(select(func.count()).select_from(t)).scalar() == 0 for t in tabelas)
+
+
+def semear(conn: Connection) -> bool:
+    """Insert the default catalog into a municipality that has none; True if it did.
+
+    Runs in the caller's transaction, so it lands whole or not at all; a
+    municipality that already has a catalog (its own edits included) is left alone.
+    """
+    if not _vazio(conn):
+        return False
+    hipoteses = {}
+    for h in dados_padrao("hipoteses_legais")["hipoteses"]:
+        row = {
+            "id": _id(),
+            "nome": h["nome"],
+            "base_legal": h["base_legal"],
+            "permite_restrito": "restrito" in h["niveis"],
+            "permite_sigiloso": "sigiloso" in h["niveis"],
+            "ativa": True,
+        }
+        hipoteses[h["nome"]] = row
+    conn.execute(hipotese_legal.insert(), list(hipoteses.values()))
+
+    plano = dados_padrao("plano_classificacao")
+    versao_id = _id()
+    conn.execute(
+        plano_versao.insert().values(
+            id=versao_id,
+            versao=plano["versao"],
+            fonte=plano["fonte"][:500],
+            publicada_em=datetime.now(UTC),
+            vigente=True,
+        )
+    )
+    itens = {}
+    for item in plano["itens"]:
+        itens[item["codigo"]] = {
+            "id": _id(),
+            "versao_id": versao_id,
+            "codigo": item["codigo"],
+            "descricao": item["descricao"],
+            "prazo_corrente": item.get("prazo_corrente"),
+            "prazo_intermediario": item.get("prazo_intermediario"),
+            "destinacao": item.get("destinacao"),
+            "observacoes": item.get("observacoes"),
+        }
+    conn.execute(plano_item.insert(), list(itens.values()))
+
+    conn.execute(
+        tipo_documento.insert(),
+        [
+            {
+                "id": _id(),
+                "nome": t["nome"],
+                "aplicacao": t["aplicacao"],
+                "numeracao": t["numeracao"],
+                "ativo": True,
+            }
+            for t in dados_padrao("tipos_documento")["tipos"]
+        ],
+    )
+    tipos = []
+    for t in dados_padrao("tipos_processo")["tipos"]:
+        hipotese = hipoteses.get(t.get("hipotese_legal") or "")
+        checar_hipotese(t["nivel_acesso_sugerido"], hipotese)
+        tipos.append(
+            {
+                "id": _id(),
+                "nome": t["nome"],
+                "plano_item_id": itens[t["classificacao"]]["id"],
+                "nivel_acesso_sugerido": t["nivel_acesso_sugerido"],
+                "hipotese_id": hipotese["id"] if hipotese else None,
+                "ativo": True,
+            }
+        )
+    conn.execute(tipo_processo.insert(), tipos)
+    return True
+
+
+# Reads, for every user of the municipality.
+
+
+def _hipotese(row: Any) -> dict[str, Any]:
+    niveis = [n for n in ("restrito", "sigiloso") if row._mapping[f"permite_{n}"]]
+    return {"nome": row.nome, "base_legal": row.base_legal, "niveis": niveis, "ativa": row.ativa}
+
+
+def hipoteses(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        rows = uow.session.execute(select(hipotese_legal).order_by(hipotese_legal.c.nome))
+        return [_hipotese(r) for r in rows]
+
+
+def tipos_documento(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        rows = uow.session.execute(select(tipo_documento).order_by(tipo_documento.c.nome))
+        return [
+            {"nome": r.nome, "aplicacao": r.aplicacao, "numeracao": r.numeracao, "ativo": r.ativo}
+            for r in rows
+        ]
+
+
+def tipos_processo(uow: UnitOfWork) -> list[dict[str, Any]]:
+    query = (
+        select(
+            tipo_processo.c.nome,
+            tipo_processo.c.nivel_acesso_sugerido,
+            tipo_processo.c.ativo,
+            plano_item.c.codigo,
+            hipotese_legal.c.nome.label("hip"),
+        )
+        .select_from(tipo_processo)
+        .outerjoin(plano_item, plano_item.c.id == tipo_processo.c.plano_item_id)
+        .outerjoin(hipotese_legal, hipotese_legal.c.id == tipo_processo.c.hipotese_id)
+        .order_by(tipo_processo.c.nome)
+    )
+    with uow:
+        return [
+            {
+                "nome": r.nome,
+                "classificacao": r.codigo,
+                "nivel_acesso_sugerido": r.nivel_acesso_sugerido,
+                "hipotese_legal": r.hip,
+                "ativo": r.ativo,
+            }
+            for r in uow.session.execute(query)
+        ]
+
+
+def plano_vigente(uow: UnitOfWork) -> dict[str, Any]:
+    with uow:
+        versao = uow.session.execute(
+            select(plano_versao).where(plano_versao.c.vigente.is_(True))
+        ).first()
+        if versao is None:
+            raise NaoEncontrado(
+                "O município ainda não tem plano de classificação.", code="plano_inexistente"
+            )
+        itens = uow.session.execute(
+            select(plano_item)
+            .where(plano_item.c.versao_id == versao.id)
+            .order_by(plano_item.c.codigo)
+        )
+        return {
+            "versao": versao.versao,
+            "fonte": versao.fonte,
+            "publicada_em": versao.publicada_em.isoformat(),
+            "itens": [
+                {
+                    k: r._mapping[k]
+                    for k in (
+                        "codigo",
+                        "descricao",
+                        "prazo_corrente",
+                        "prazo_intermediario",
+                        "destinacao",
+                        "observacoes",
+                    )
+                }
+                for r in itens
+            ],
+        }
+
+
+# Writes, for the municipality's administrators.
+
+
+def _hipotese_por_nome(uow: UnitOfWork, nome: str | None) -> dict[str, Any] | None:
+    if nome is None:
+        return None
+    row = uow.session.execute(
+        select(hipotese_legal).where(
+            hipotese_legal.c.nome == nome, hipotese_legal.c.ativa.is_(True)
+        )
+    ).first()
+    if row is None:
+        raise NaoEncontrado(
+            f"Hipótese legal {nome!r} não encontrada.", code="hipotese_legal_nao_encontrada"
+        )
+    return dict(row._mapping)
+
+
+def _nome_livre(uow: UnitOfWork, tabela: Any, nome: str, code: str) -> None:
+    if uow.session.execute(select(tabela.c.id).where(tabela.c.nome == nome)).first():
+        raise Conflito(f"Já existe {nome!r} neste município.", code=code)
+
+
+def criar_hipotese(uow: UnitOfWork, nome: str, base_legal: str, niveis: list[str]) -> dict:
+    nome = _texto(nome, "nome", 200)
+    base_legal = _texto(base_legal, "base_legal", 300)
+    if not niveis or any(n not in ("restrito", "sigiloso") for n in niveis):
+        raise DadosInvalidos("niveis: informe restrito e/ou sigiloso.", code="niveis_invalidos")
+    with uow:
+        _nome_livre(uow, hipotese_legal, nome, "hipotese_legal_duplicada")
+        uow.session.execute(
+            hipotese_legal.insert().values(
+                id=_id(),
+                nome=nome,
+                base_legal=base_legal,
+                permite_restrito="restrito" in niveis,
+                permite_sigiloso="sigiloso" in niveis,
+                ativa=True,
+            )
+        )
+        uow.commit()
+    return {"nome": nome, "base_legal": base_legal, "niveis": sorted(set(niveis)), "ativa": True}
+
+
+def criar_tipo_documento(uow: UnitOfWork, nome: str, aplicacao: str, numeracao: str) -> dict:
+    nome = _texto(nome, "nome", 200)
+    _um_de(aplicacao, "aplicacao", APLICACOES)
+    _um_de(numeracao, "numeracao", NUMERACOES)
+    with uow:
+        _nome_livre(uow, tipo_documento, nome, "tipo_documento_duplicado")
+        uow.session.execute(
+            tipo_documento.insert().values(
+                id=_id(), nome=nome, aplicacao=aplicacao, numeracao=numeracao, ativo=True
+            )
+        )
+        uow.commit()
+    return {"nome": nome, "aplicacao": aplicacao, "numeracao": numeracao, "ativo": True}
+
+
+def criar_tipo_processo(
+    uow: UnitOfWork,
+    nome: str,
+    classificacao: str,
+    nivel_acesso_sugerido: str,
+    hipotese_legal_nome: str | None,
+) -> dict:
+    nome = _texto(nome, "nome", 200)
+    with uow:
+        _nome_livre(uow, tipo_processo, nome, "tipo_processo_duplicado")
+        hipotese = _hipotese_por_nome(uow, hipotese_legal_nome)
+        checar_hipotese(nivel_acesso_sugerido, hipotese)
+        item = uow.session.execute(
+            select(plano_item.c.id)
+            .join(plano_versao, plano_versao.c.id == plano_item.c.versao_id)
+            .where(plano_versao.c.vigente.is_(True), plano_item.c.codigo == classificacao)
+        ).first()
+        if item is None:
+            raise NaoEncontrado(
+                f"Código de classificação {classificacao!r} não existe no plano vigente.",
+                code="classificacao_nao_encontrada",
+            )
+        uow.session.execute(
+            tipo_processo.insert().values(
+                id=_id(),
+                nome=nome,
+                plano_item_id=item.id,
+                nivel_acesso_sugerido=nivel_acesso_sugerido,
+                hipotese_id=hipotese["id"] if hipotese else None,
+                ativo=True,
+            )
+        )
+        uow.commit()
+    return {
+        "nome": nome,
+        "classificacao": classificacao,
+        "nivel_acesso_sugerido": nivel_acesso_sugerido,
+        "hipotese_legal": hipotese_legal_nome,
+        "ativo": True,
+    }
