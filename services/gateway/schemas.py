@@ -184,6 +184,35 @@ class PlanoClassificacao(BaseModel):
     itens: list[PlanoItem]
 
 
+class PlanoItemNovo(Strict):
+    """Checked whole by tenancy, which reports every problem of the plan at once."""
+
+    codigo: str = Field(max_length=30)
+    descricao: str = Field(max_length=300)
+    prazo_corrente: str | None = Field(default=None, max_length=120)
+    prazo_intermediario: str | None = Field(default=None, max_length=120)
+    destinacao: str | None = Field(default=None, description="eliminacao | guarda_permanente")
+    observacoes: str | None = Field(default=None, max_length=1000)
+
+
+class PlanoNovo(Strict):
+    versao: str = Field(min_length=1, max_length=30)
+    fonte: str = Field(min_length=1, max_length=500)
+    itens: list[PlanoItemNovo] = Field(min_length=1, max_length=20_000)
+
+
+class PlanoPublicado(BaseModel):
+    versao: str
+    itens: int
+
+
+class PlanoVersao(BaseModel):
+    versao: str
+    fonte: str
+    publicada_em: str
+    vigente: bool
+
+
 class ServicoSaude(BaseModel):
     service: str
     status: str

@@ -21,6 +21,9 @@ from services.gateway.schemas import (
     Permissao,
     PermissaoConcedida,
     PlanoClassificacao,
+    PlanoNovo,
+    PlanoPublicado,
+    PlanoVersao,
     Probe,
     ServicoSaude,
     TipoDocumento,
@@ -332,6 +335,46 @@ class GatewayService:
     )
     def plano_classificacao(self, request: Request) -> dict[str, Any]:
         return self.tenancy.listar_catalogo("plano_classificacao")
+
+    @api(
+        "GET",
+        "/api/v1/plano-classificacao/versoes",
+        summary="Versões do plano publicadas",
+        response=PlanoVersao,
+        response_list=True,
+        authenticated=True,
+        errors=(401, 503),
+        tags=("catálogo",),
+    )
+    def versoes_plano(self, request: Request) -> list[dict[str, Any]]:
+        return self.tenancy.listar_catalogo("plano_versoes")
+
+    @api(
+        "POST",
+        "/api/v1/plano-classificacao/versoes",
+        summary="Publicar nova versão do plano (administrador); a anterior fica como estava",
+        body=PlanoNovo,
+        response=PlanoPublicado,
+        authenticated=True,
+        errors=(400, 401, 403, 409, 413, 415, 422, 503),
+        tags=("catálogo",),
+    )
+    def publicar_plano(self, request: Request) -> tuple[int, dict[str, Any]]:
+        dados = parse(PlanoNovo, request)
+        itens = [item.model_dump() for item in dados.itens]
+        return 201, self.tenancy.publicar_plano(dados.versao, dados.fonte, itens)
+
+    @api(
+        "DELETE",
+        "/api/v1/plano-classificacao/itens/<codigo>",
+        summary="Excluir código do plano vigente, se não estiver em uso (administrador)",
+        authenticated=True,
+        errors=(401, 403, 404, 409, 503),
+        tags=("catálogo",),
+    )
+    def excluir_codigo_plano(self, request: Request, codigo: str) -> tuple[int, None]:
+        self.tenancy.excluir_codigo_plano(codigo)
+        return 204, None
 
 
 SERVICE = GatewayService

@@ -7,6 +7,7 @@ with is read from the YAML files in `dados/`, each naming its source.
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -348,3 +349,130 @@ def criar_tipo_processo(
         "hipotese_legal": hipotese_legal_nome,
         "ativo": True,
     }
+
+
+# The classification plan: versions are published whole; old ones stay, with whatever
+# still points at their items (e-ARQ Brasil: a new version never reclassifies the past).
+
+CODIGO_PATTERN = re.compile(r"\d{3}(\.\d{2}(\.\d{3})?)?")
+
+
+def validar_itens(itens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every problem of a plan at once, as (index, field, message); parents before children."""
+    problemas, vistos, limpos = [], set(), []
+    for n, item in enumerate(itens):
+        codigo = item.get("codigo")
+        if not isinstance(codigo, str) or not CODIGO_PATTERN.fullmatch(codigo):
+            problemas.append({"item": n, "campo": "codigo", "mensagem": "código inválido"})
+            continue
+        if codigo in vistos:
+            problemas.append({"item": n, "campo": "codigo", "mensagem": "código repetido"})
+        pai = codigo.rpartition(".")[0]
+        if pai and pai not in vistos:
+            problemas.append(
+                {"item": n, "campo": "codigo", "mensagem": f"o código superior {pai} não vem antes"}
+            )
+        if not isinstance(item.get("descricao"), str) or not item["descricao"].strip():
+            problemas.append({"item": n, "campo": "descricao", "mensagem": "campo obrigatório"})
+        if item.get("destinacao") not in (None, *DESTINACOES):
+            problemas.append({"item": n, "campo": "destinacao", "mensagem": "destinação inválida"})
+        vistos.add(codigo)
+        limpos.append(
+            {
+                k: item.get(k)
+                for k in (
+                    "codigo",
+                    "descricao",
+                    "prazo_corrente",
+                    "prazo_intermediario",
+                    "destinacao",
+                    "observacoes",
+                )
+            }
+        )
+    if problemas:
+        raise DadosInvalidos(
+            f"O plano tem {len(problemas)} problema(s).",
+            code="plano_invalido",
+            details={"problemas": problemas},
+        )
+    return limpos
+
+
+def publicar_versao(uow: UnitOfWork, versao: str, fonte: str, itens: list[dict]) -> dict:
+    versao, fonte = _texto(versao, "versao", 30), _texto(fonte, "fonte", 500)
+    limpos = validar_itens(itens)
+    with uow:
+        existe = uow.session.execute(
+            select(plano_versao.c.id).where(plano_versao.c.versao == versao)
+        )
+        if existe.first():
+            raise Conflito(f"A versão {versao} já foi publicada.", code="versao_duplicada")
+        uow.session.execute(plano_versao.update().values(vigente=False))
+        versao_id = _id()
+        uow.session.execute(
+            plano_versao.insert().values(
+                id=versao_id,
+                versao=versao,
+                fonte=fonte,
+                publicada_em=datetime.now(UTC),
+                vigente=True,
+            )
+        )
+        uow.session.execute(
+            plano_item.insert(), [{"id": _id(), "versao_id": versao_id, **item} for item in limpos]
+        )
+        uow.commit()
+    return {"versao": versao, "itens": len(limpos)}
+
+
+def versoes(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        rows = uow.session.execute(select(plano_versao).order_by(plano_versao.c.publicada_em))
+        return [
+            {
+                "versao": r.versao,
+                "fonte": r.fonte,
+                "publicada_em": r.publicada_em.isoformat(),
+                "vigente": r.vigente,
+            }
+            for r in rows
+        ]
+
+
+def excluir_item(uow: UnitOfWork, codigo: str) -> None:
+    """Delete a code of the current version; refused while anything uses it (e-ARQ 1.1.9)."""
+    with uow:
+        item = uow.session.execute(
+            select(plano_item.c.id)
+            .join(plano_versao, plano_versao.c.id == plano_item.c.versao_id)
+            .where(plano_versao.c.vigente.is_(True), plano_item.c.codigo == codigo)
+            .with_for_update()
+        ).first()
+        if item is None:
+            raise NaoEncontrado(
+                f"Código {codigo!r} não existe no plano vigente.",
+                code="classificacao_nao_encontrada",
+            )
+        em_uso = uow.session.execute(
+            select(func.count())
+            .select_from(tipo_processo)
+            .where(tipo_processo.c.plano_item_id == item.id)
+        ).scalar()
+        filhos = uow.session.execute(
+            select(func.count())
+            .select_from(plano_item)
+            .where(
+                plano_item.c.versao_id
+                == select(plano_item.c.versao_id)
+                .where(plano_item.c.id == item.id)
+                .scalar_subquery(),
+                plano_item.c.codigo.like(f"{codigo}.%"),
+            )
+        ).scalar()
+        if em_uso or filhos:
+            raise Conflito(
+                f"O código {codigo} está em uso e não pode ser excluído.", code="codigo_em_uso"
+            )
+        uow.session.execute(plano_item.delete().where(plano_item.c.id == item.id))
+        uow.commit()

@@ -96,6 +96,7 @@ class TenancyService(ProbedService):
             "tipos_documento": catalogo.tipos_documento,
             "tipos_processo": catalogo.tipos_processo,
             "plano_classificacao": catalogo.plano_vigente,
+            "plano_versoes": catalogo.versoes,
         }
         if qual not in leitores:
             raise DadosInvalidos(f"Catálogo desconhecido: {qual}.")
@@ -123,6 +124,16 @@ class TenancyService(ProbedService):
         return catalogo.criar_tipo_processo(
             self.db.unit_of_work(), nome, classificacao, nivel_acesso_sugerido, hipotese_legal
         )
+
+    @rpc(expected_exceptions=SemPapelError)
+    def publicar_plano(self, versao: str, fonte: str, itens: list[dict]) -> dict:
+        self._administrador()
+        return catalogo.publicar_versao(self.db.unit_of_work(), versao, fonte, list(itens))
+
+    @rpc(expected_exceptions=SemPapelError)
+    def excluir_codigo_plano(self, codigo: str) -> None:
+        self._administrador()
+        catalogo.excluir_item(self.db.unit_of_work(), str(codigo))
 
 
 SERVICE = TenancyService

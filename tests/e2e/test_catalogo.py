@@ -189,3 +189,106 @@ def test_another_municipality_never_sees_these_entries(platform, tokens):
     )
     deles = {t["nome"] for t in get(platform, "/api/v1/tipos-documento", tokens["jussara"])}
     assert "Só de Jaraguá" not in deles and "Ofício" in deles
+
+
+def delete(platform, path, headers):
+    return requests.delete(f"{platform.url}{path}", headers=headers, timeout=30)
+
+
+def test_plan_versions_keep_old_classifications_and_codes_in_use_stay(platform, tokens):
+    antigo = get(platform, "/api/v1/plano-classificacao", tokens["admin"])
+    tipos_antes = {
+        t["nome"]: t["classificacao"]
+        for t in get(platform, "/api/v1/tipos-processo", tokens["admin"])
+    }
+
+    invalido = post(
+        platform,
+        "/api/v1/plano-classificacao/versoes",
+        tokens["admin"],
+        {
+            "versao": "2027.1",
+            "fonte": "teste",
+            "itens": [
+                {"codigo": "010.01", "descricao": "Sem função antes"},
+                {"codigo": "abc", "descricao": "Código ruim"},
+                {"codigo": "011", "descricao": "", "destinacao": "eliminacao"},
+            ],
+        },
+    )
+    assert invalido.status_code == 422
+    assert invalido.json()["error"]["code"] == "plano_invalido"
+    assert len(invalido.json()["error"]["problemas"]) == 3
+    assert get(platform, "/api/v1/plano-classificacao", tokens["admin"]) == antigo
+
+    novo = post(
+        platform,
+        "/api/v1/plano-classificacao/versoes",
+        tokens["admin"],
+        {
+            "versao": "2027.1",
+            "fonte": "Plano revisado, Decreto municipal 1/2027",
+            "itens": [
+                {"codigo": "010", "descricao": "GESTÃO"},
+                {"codigo": "010.01", "descricao": "Apoio"},
+                {
+                    "codigo": "010.01.001",
+                    "descricao": "Atos",
+                    "prazo_corrente": "5 anos",
+                    "prazo_intermediario": "5 anos",
+                    "destinacao": "guarda_permanente",
+                },
+                {
+                    "codigo": "010.01.002",
+                    "descricao": "Rotinas",
+                    "prazo_corrente": "2 anos",
+                    "destinacao": "eliminacao",
+                },
+            ],
+        },
+    )
+    assert novo.status_code == 201, novo.text
+    atual = get(platform, "/api/v1/plano-classificacao", tokens["admin"])
+    assert atual["versao"] == "2027.1" and len(atual["itens"]) == 4
+    versoes = get(platform, "/api/v1/plano-classificacao/versoes", tokens["admin"])
+    assert [v["vigente"] for v in versoes] == [False, True]
+    # Types classified under the old version keep exactly what they had.
+    depois = {
+        t["nome"]: t["classificacao"]
+        for t in get(platform, "/api/v1/tipos-processo", tokens["admin"])
+    }
+    assert {n: depois[n] for n in tipos_antes} == tipos_antes
+
+    post(
+        platform,
+        "/api/v1/tipos-processo",
+        tokens["admin"],
+        {
+            "nome": "Atos de gestão",
+            "classificacao": "010.01.001",
+            "nivel_acesso_sugerido": "publico",
+        },
+    )
+    em_uso = delete(platform, "/api/v1/plano-classificacao/itens/010.01.001", tokens["admin"])
+    assert em_uso.status_code == 409
+    assert em_uso.json()["error"]["code"] == "codigo_em_uso"
+    com_filhos = delete(platform, "/api/v1/plano-classificacao/itens/010.01", tokens["admin"])
+    assert com_filhos.status_code == 409
+    assert (
+        delete(
+            platform, "/api/v1/plano-classificacao/itens/010.01.002", tokens["admin"]
+        ).status_code
+        == 204
+    )
+    assert (
+        delete(
+            platform, "/api/v1/plano-classificacao/itens/010.01.002", tokens["admin"]
+        ).status_code
+        == 404
+    )
+    assert (
+        delete(
+            platform, "/api/v1/plano-classificacao/itens/010.01.001", tokens["basico"]
+        ).status_code
+        == 403
+    )
