@@ -176,6 +176,22 @@ def platform(settings, engine) -> Iterator[Platform]:
     plat.stop()
 
 
+@pytest.fixture(scope="session")
+def bearer(platform):
+    """Log in through the gateway; the Authorization header of the token."""
+
+    def _bearer(ibge: str, login: str, senha: str) -> dict[str, str]:
+        answer = requests.post(
+            f"{platform.url}/api/v1/auth/login",
+            json={"municipio": ibge, "usuario": login, "senha": senha},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    return _bearer
+
+
 @pytest.fixture
 def login(platform):
     def _login(municipio: str, usuario: str, senha: str) -> requests.Response:

@@ -31,6 +31,14 @@ NIVEIS = ("publico", "restrito", "sigiloso")
 APLICACOES = ("interno", "externo", "ambos")
 NUMERACOES = ("nenhuma", "sequencial_unidade", "anual_unidade", "anual_municipio")
 DESTINACOES = ("eliminacao", "guarda_permanente")
+CAMPOS_ITEM = (
+    "codigo",
+    "descricao",
+    "prazo_corrente",
+    "prazo_intermediario",
+    "destinacao",
+    "observacoes",
+)
 
 
 def _id() -> str:
@@ -233,20 +241,7 @@ def plano_vigente(uow: UnitOfWork) -> dict[str, Any]:
             "versao": versao.versao,
             "fonte": versao.fonte,
             "publicada_em": versao.publicada_em.isoformat(),
-            "itens": [
-                {
-                    k: r._mapping[k]
-                    for k in (
-                        "codigo",
-                        "descricao",
-                        "prazo_corrente",
-                        "prazo_intermediario",
-                        "destinacao",
-                        "observacoes",
-                    )
-                }
-                for r in itens
-            ],
+            "itens": [{k: r._mapping[k] for k in CAMPOS_ITEM} for r in itens],
         }
 
 
@@ -377,19 +372,7 @@ def validar_itens(itens: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if item.get("destinacao") not in (None, *DESTINACOES):
             problemas.append({"item": n, "campo": "destinacao", "mensagem": "destinação inválida"})
         vistos.add(codigo)
-        limpos.append(
-            {
-                k: item.get(k)
-                for k in (
-                    "codigo",
-                    "descricao",
-                    "prazo_corrente",
-                    "prazo_intermediario",
-                    "destinacao",
-                    "observacoes",
-                )
-            }
-        )
+        limpos.append({k: item.get(k) for k in CAMPOS_ITEM})
     if problemas:
         raise DadosInvalidos(
             f"O plano tem {len(problemas)} problema(s).",

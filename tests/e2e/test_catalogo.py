@@ -9,26 +9,17 @@ JARAGUA, JUSSARA = "5211800", "5212204"
 
 
 @pytest.fixture(scope="module")
-def tokens(platform, provision, create_user):
+def tokens(platform, provision, create_user, bearer):
     provision(JARAGUA, "Jaraguá")
     provision(JUSSARA, "Jussara")
     create_user(JARAGUA, "adm_catalogo", "senha-do-admin", administrador=True)
     create_user(JARAGUA, "basico_catalogo", "senha-do-basico")
     create_user(JUSSARA, "adm_catalogo", "senha-de-jussara", administrador=True)
 
-    def token(ibge, login, senha):
-        answer = requests.post(
-            f"{platform.url}/api/v1/auth/login",
-            timeout=30,
-            json={"municipio": ibge, "usuario": login, "senha": senha},
-        )
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
     return {
-        "admin": token(JARAGUA, "adm_catalogo", "senha-do-admin"),
-        "basico": token(JARAGUA, "basico_catalogo", "senha-do-basico"),
-        "jussara": token(JUSSARA, "adm_catalogo", "senha-de-jussara"),
+        "admin": bearer(JARAGUA, "adm_catalogo", "senha-do-admin"),
+        "basico": bearer(JARAGUA, "basico_catalogo", "senha-do-basico"),
+        "jussara": bearer(JUSSARA, "adm_catalogo", "senha-de-jussara"),
     }
 
 

@@ -9,26 +9,17 @@ BELA_VISTA, PIRACANJUBA = "5203302", "5217104"
 
 
 @pytest.fixture(scope="module")
-def tokens(platform, provision, create_user):
+def tokens(platform, provision, create_user, bearer):
     provision(BELA_VISTA, "Bela Vista de Goiás")
     provision(PIRACANJUBA, "Piracanjuba")
     create_user(BELA_VISTA, "adm_unidades", "senha-do-admin", administrador=True)
     create_user(BELA_VISTA, "basico_unidades", "senha-do-basico")
     create_user(PIRACANJUBA, "adm_unidades", "senha-de-outro-admin", administrador=True)
 
-    def token(ibge, login, senha):
-        answer = requests.post(
-            f"{platform.url}/api/v1/auth/login",
-            timeout=30,
-            json={"municipio": ibge, "usuario": login, "senha": senha},
-        )
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
     return {
-        "admin": token(BELA_VISTA, "adm_unidades", "senha-do-admin"),
-        "basico": token(BELA_VISTA, "basico_unidades", "senha-do-basico"),
-        "outro_admin": token(PIRACANJUBA, "adm_unidades", "senha-de-outro-admin"),
+        "admin": bearer(BELA_VISTA, "adm_unidades", "senha-do-admin"),
+        "basico": bearer(BELA_VISTA, "basico_unidades", "senha-do-basico"),
+        "outro_admin": bearer(PIRACANJUBA, "adm_unidades", "senha-de-outro-admin"),
     }
 
 
