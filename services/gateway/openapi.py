@@ -17,7 +17,7 @@ from services.gateway.http_errors import HTTP_ERRORS
 from services.gateway.schemas import ErrorResponse
 from services.gateway.web_server import ApiRoute
 
-_PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
+_PATH_PARAM = re.compile(r"<(?:[a-z]+(?:\(([^)]*)\))?:)?([a-zA-Z_]+)>")
 _ERROR_TEXT = {
     **{status: message for status, (_, message) in HTTP_ERRORS.items()},
     422: "Dados inválidos (campos em error.campos).",
@@ -34,6 +34,17 @@ def routes(service_cls: type) -> list[ApiRoute]:
                 entrypoint.method_name = name
                 found.append(entrypoint)
     return sorted(found, key=lambda r: (r.url, r.method))
+
+
+def _param_schema(choices: str) -> dict[str, Any]:
+    """werkzeug's any(a, b) converter becomes an enum."""
+    if choices:
+        return {"type": "string", "enum": [c.strip(" '\"") for c in choices.split(",")]}
+    return {"type": "string"}
+
+
+def openapi_path(url: str) -> str:
+    return _PATH_PARAM.sub(r"{\2}", url)
 
 
 def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
@@ -60,8 +71,8 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
     params = _PATH_PARAM.findall(route.url)
     if params:
         op["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-            for p in params
+            {"name": name, "in": "path", "required": True, "schema": _param_schema(choices)}
+            for choices, name in params
         ]
     if doc.body is not None:
         op["requestBody"] = {"required": True, "content": _json(_schema_ref(doc.body, components))}
@@ -87,7 +98,7 @@ def document(service_cls: type) -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
     for route in routes(service_cls):
-        path = _PATH_PARAM.sub(r"{\1}", route.url)
+        path = openapi_path(route.url)
         for method in route.method.split(","):
             paths.setdefault(path, {})[method.lower()] = _operation(route, components)
     return {

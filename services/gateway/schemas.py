@@ -143,7 +143,14 @@ class HipoteseLegalNova(Strict):
 
 
 class HipoteseLegal(HipoteseLegalNova):
+    id: str
     ativa: bool
+
+
+class HipoteseLegalAlteracao(Strict):
+    nome: str | None = Field(default=None, min_length=1, max_length=200)
+    base_legal: str | None = Field(default=None, min_length=1, max_length=300)
+    niveis: list[Literal["restrito", "sigiloso"]] | None = Field(default=None, min_length=1)
 
 
 class TipoDocumentoNovo(Strict):
@@ -153,7 +160,16 @@ class TipoDocumentoNovo(Strict):
 
 
 class TipoDocumento(TipoDocumentoNovo):
+    id: str
     ativo: bool
+
+
+class TipoDocumentoAlteracao(Strict):
+    nome: str | None = Field(default=None, min_length=1, max_length=200)
+    aplicacao: Literal["interno", "externo", "ambos"] | None = None
+    numeracao: (
+        Literal["nenhuma", "sequencial_unidade", "anual_unidade", "anual_municipio"] | None
+    ) = None
 
 
 class TipoProcessoNovo(Strict):
@@ -164,8 +180,20 @@ class TipoProcessoNovo(Strict):
 
 
 class TipoProcesso(TipoProcessoNovo):
+    id: str
     classificacao: str | None
     ativo: bool
+
+
+class TipoProcessoAlteracao(Strict):
+    nome: str | None = Field(default=None, min_length=1, max_length=200)
+    nivel_acesso_sugerido: Nivel | None = None
+    hipotese_legal: str | None = Field(default=None, description="null retira a hipótese")
+
+
+def sent_fields(model: BaseModel) -> dict[str, Any]:
+    """Only what the request sent (PATCH semantics: absent means unchanged)."""
+    return {name: getattr(model, name) for name in model.model_fields_set}
 
 
 class PlanoItem(BaseModel):

@@ -14,6 +14,7 @@ from services.gateway import openapi
 from services.gateway.schemas import (
     EscolhaUnidade,
     HipoteseLegal,
+    HipoteseLegalAlteracao,
     HipoteseLegalNova,
     LoginRequest,
     MeResponse,
@@ -27,8 +28,10 @@ from services.gateway.schemas import (
     Probe,
     ServicoSaude,
     TipoDocumento,
+    TipoDocumentoAlteracao,
     TipoDocumentoNovo,
     TipoProcesso,
+    TipoProcessoAlteracao,
     TipoProcessoNovo,
     TokenResponse,
     UnidadeAlteracao,
@@ -37,9 +40,13 @@ from services.gateway.schemas import (
     UnidadeResumo,
     UnidadeVersao,
     parse,
+    sent_fields,
 )
 from services.gateway.web_server import api
 
+CATALOGO_ITEM = (
+    "/api/v1/<any('hipoteses-legais', 'tipos-documento', 'tipos-processo'):catalogo>/<id_>"
+)
 BACKEND_SERVICES = ("auth", "tenancy", "processos", "documentos", "busca")
 
 
@@ -376,5 +383,39 @@ class GatewayService:
         self.tenancy.excluir_codigo_plano(codigo)
         return 204, None
 
+    @api(
+        "PATCH",
+        CATALOGO_ITEM,
+        summary="Alterar item do catálogo (administrador)",
+        body=HipoteseLegalAlteracao,
+        authenticated=True,
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+        tags=("catálogo",),
+    )
+    def alterar_catalogo(self, request: Request, catalogo: str, id_: str) -> tuple[int, None]:
+        modelo = CATALOGO_ALTERACOES[catalogo]
+        self.tenancy.alterar_catalogo(
+            catalogo.replace("-", "_"), id_, sent_fields(parse(modelo, request))
+        )
+        return 204, None
+
+    @api(
+        "POST",
+        CATALOGO_ITEM + "/desativar",
+        summary="Desativar item do catálogo (administrador)",
+        authenticated=True,
+        errors=(401, 403, 404, 409, 503),
+        tags=("catálogo",),
+    )
+    def desativar_catalogo(self, request: Request, catalogo: str, id_: str) -> tuple[int, None]:
+        self.tenancy.desativar_catalogo(catalogo.replace("-", "_"), id_)
+        return 204, None
+
+
+CATALOGO_ALTERACOES = {
+    "hipoteses-legais": HipoteseLegalAlteracao,
+    "tipos-documento": TipoDocumentoAlteracao,
+    "tipos-processo": TipoProcessoAlteracao,
+}
 
 SERVICE = GatewayService

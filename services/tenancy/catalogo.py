@@ -178,7 +178,13 @@ def semear(conn: Connection) -> bool:
 
 def _hipotese(row: Any) -> dict[str, Any]:
     niveis = [n for n in ("restrito", "sigiloso") if row._mapping[f"permite_{n}"]]
-    return {"nome": row.nome, "base_legal": row.base_legal, "niveis": niveis, "ativa": row.ativa}
+    return {
+        "id": row.id,
+        "nome": row.nome,
+        "base_legal": row.base_legal,
+        "niveis": niveis,
+        "ativa": row.ativa,
+    }
 
 
 def hipoteses(uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -191,7 +197,13 @@ def tipos_documento(uow: UnitOfWork) -> list[dict[str, Any]]:
     with uow:
         rows = uow.session.execute(select(tipo_documento).order_by(tipo_documento.c.nome))
         return [
-            {"nome": r.nome, "aplicacao": r.aplicacao, "numeracao": r.numeracao, "ativo": r.ativo}
+            {
+                "id": r.id,
+                "nome": r.nome,
+                "aplicacao": r.aplicacao,
+                "numeracao": r.numeracao,
+                "ativo": r.ativo,
+            }
             for r in rows
         ]
 
@@ -199,6 +211,7 @@ def tipos_documento(uow: UnitOfWork) -> list[dict[str, Any]]:
 def tipos_processo(uow: UnitOfWork) -> list[dict[str, Any]]:
     query = (
         select(
+            tipo_processo.c.id,
             tipo_processo.c.nome,
             tipo_processo.c.nivel_acesso_sugerido,
             tipo_processo.c.ativo,
@@ -213,6 +226,7 @@ def tipos_processo(uow: UnitOfWork) -> list[dict[str, Any]]:
     with uow:
         return [
             {
+                "id": r.id,
                 "nome": r.nome,
                 "classificacao": r.codigo,
                 "nivel_acesso_sugerido": r.nivel_acesso_sugerido,
@@ -273,11 +287,12 @@ def criar_hipotese(uow: UnitOfWork, nome: str, base_legal: str, niveis: list[str
     base_legal = _texto(base_legal, "base_legal", 300)
     if not niveis or any(n not in ("restrito", "sigiloso") for n in niveis):
         raise DadosInvalidos("niveis: informe restrito e/ou sigiloso.", code="niveis_invalidos")
+    novo_id = _id()
     with uow:
         _nome_livre(uow, hipotese_legal, nome, "hipotese_legal_duplicada")
         uow.session.execute(
             hipotese_legal.insert().values(
-                id=_id(),
+                id=novo_id,
                 nome=nome,
                 base_legal=base_legal,
                 permite_restrito="restrito" in niveis,
@@ -286,22 +301,35 @@ def criar_hipotese(uow: UnitOfWork, nome: str, base_legal: str, niveis: list[str
             )
         )
         uow.commit()
-    return {"nome": nome, "base_legal": base_legal, "niveis": sorted(set(niveis)), "ativa": True}
+    return {
+        "id": novo_id,
+        "nome": nome,
+        "base_legal": base_legal,
+        "niveis": sorted(set(niveis)),
+        "ativa": True,
+    }
 
 
 def criar_tipo_documento(uow: UnitOfWork, nome: str, aplicacao: str, numeracao: str) -> dict:
     nome = _texto(nome, "nome", 200)
     _um_de(aplicacao, "aplicacao", APLICACOES)
     _um_de(numeracao, "numeracao", NUMERACOES)
+    novo_id = _id()
     with uow:
         _nome_livre(uow, tipo_documento, nome, "tipo_documento_duplicado")
         uow.session.execute(
             tipo_documento.insert().values(
-                id=_id(), nome=nome, aplicacao=aplicacao, numeracao=numeracao, ativo=True
+                id=novo_id, nome=nome, aplicacao=aplicacao, numeracao=numeracao, ativo=True
             )
         )
         uow.commit()
-    return {"nome": nome, "aplicacao": aplicacao, "numeracao": numeracao, "ativo": True}
+    return {
+        "id": novo_id,
+        "nome": nome,
+        "aplicacao": aplicacao,
+        "numeracao": numeracao,
+        "ativo": True,
+    }
 
 
 def criar_tipo_processo(
@@ -312,6 +340,7 @@ def criar_tipo_processo(
     hipotese_legal_nome: str | None,
 ) -> dict:
     nome = _texto(nome, "nome", 200)
+    novo_id = _id()
     with uow:
         _nome_livre(uow, tipo_processo, nome, "tipo_processo_duplicado")
         hipotese = _hipotese_por_nome(uow, hipotese_legal_nome)
@@ -328,7 +357,7 @@ def criar_tipo_processo(
             )
         uow.session.execute(
             tipo_processo.insert().values(
-                id=_id(),
+                id=novo_id,
                 nome=nome,
                 plano_item_id=item.id,
                 nivel_acesso_sugerido=nivel_acesso_sugerido,
@@ -458,4 +487,82 @@ def excluir_item(uow: UnitOfWork, codigo: str) -> None:
                 f"O código {codigo} está em uso e não pode ser excluído.", code="codigo_em_uso"
             )
         uow.session.execute(plano_item.delete().where(plano_item.c.id == item.id))
+        uow.commit()
+
+
+# Changing and deactivating entries (nothing in the catalog is ever deleted but plan codes).
+
+_TABELAS = {
+    "hipoteses_legais": hipotese_legal,
+    "tipos_documento": tipo_documento,
+    "tipos_processo": tipo_processo,
+}
+
+
+def _linha(uow: UnitOfWork, qual: str, id_: str) -> Any:
+    tabela = _TABELAS[qual]
+    row = uow.session.execute(select(tabela).where(tabela.c.id == id_).with_for_update()).first()
+    if row is None:
+        raise NaoEncontrado("Item do catálogo não encontrado.", code="item_nao_encontrado")
+    return row
+
+
+def alterar(uow: UnitOfWork, qual: str, id_: str, mudancas: dict[str, Any]) -> None:
+    """Apply `mudancas` (only what changes) to one entry, with the same rules as creation."""
+    tabela = _TABELAS[qual]
+    with uow:
+        atual = dict(_linha(uow, qual, id_)._mapping)
+        valores: dict[str, Any] = {}
+        if "nome" in mudancas:
+            valores["nome"] = _texto(mudancas["nome"], "nome", 200)
+            if valores["nome"] != atual["nome"]:
+                _nome_livre(uow, tabela, valores["nome"], "nome_duplicado")
+        if qual == "hipoteses_legais":
+            if "base_legal" in mudancas:
+                valores["base_legal"] = _texto(mudancas["base_legal"], "base_legal", 300)
+            if "niveis" in mudancas:
+                niveis = mudancas["niveis"] or []
+                if not niveis or any(n not in ("restrito", "sigiloso") for n in niveis):
+                    raise DadosInvalidos(
+                        "niveis: informe restrito e/ou sigiloso.", code="niveis_invalidos"
+                    )
+                valores["permite_restrito"] = "restrito" in niveis
+                valores["permite_sigiloso"] = "sigiloso" in niveis
+        elif qual == "tipos_documento":
+            for campo, opcoes in (("aplicacao", APLICACOES), ("numeracao", NUMERACOES)):
+                if campo in mudancas:
+                    valores[campo] = _um_de(mudancas[campo], campo, opcoes)
+        else:
+            nivel = mudancas.get("nivel_acesso_sugerido", atual["nivel_acesso_sugerido"])
+            if "hipotese_legal" in mudancas:
+                hipotese = _hipotese_por_nome(uow, mudancas["hipotese_legal"])
+            elif atual["hipotese_id"]:
+                hipotese = dict(_linha(uow, "hipoteses_legais", atual["hipotese_id"])._mapping)
+            else:
+                hipotese = None
+            checar_hipotese(nivel, hipotese)
+            valores["nivel_acesso_sugerido"] = nivel
+            valores["hipotese_id"] = hipotese["id"] if hipotese else None
+        if valores:
+            uow.session.execute(tabela.update().where(tabela.c.id == id_).values(**valores))
+            uow.commit()
+
+
+def desativar(uow: UnitOfWork, qual: str, id_: str) -> None:
+    tabela = _TABELAS[qual]
+    with uow:
+        _linha(uow, qual, id_)
+        if qual == "hipoteses_legais":
+            usada = uow.session.execute(
+                select(func.count())
+                .select_from(tipo_processo)
+                .where(tipo_processo.c.hipotese_id == id_, tipo_processo.c.ativo.is_(True))
+            ).scalar()
+            if usada:
+                raise Conflito(
+                    "A hipótese legal é sugerida por tipos de processo ativos.",
+                    code="hipotese_legal_em_uso",
+                )
+        coluna = "ativa" if qual == "hipoteses_legais" else "ativo"
+        uow.session.execute(tabela.update().where(tabela.c.id == id_).values({coluna: False}))
         uow.commit()

@@ -135,5 +135,22 @@ class TenancyService(ProbedService):
         self._administrador()
         catalogo.excluir_item(self.db.unit_of_work(), str(codigo))
 
+    @rpc(expected_exceptions=SemPapelError)
+    def alterar_catalogo(self, qual: str, id_: str, mudancas: dict[str, Any]) -> None:
+        self._administrador()
+        _catalogo_conhecido(qual)
+        catalogo.alterar(self.db.unit_of_work(), qual, str(id_), dict(mudancas))
+
+    @rpc(expected_exceptions=SemPapelError)
+    def desativar_catalogo(self, qual: str, id_: str) -> None:
+        self._administrador()
+        _catalogo_conhecido(qual)
+        catalogo.desativar(self.db.unit_of_work(), qual, str(id_))
+
+
+def _catalogo_conhecido(qual: str) -> None:
+    if qual not in ("hipoteses_legais", "tipos_documento", "tipos_processo"):
+        raise DadosInvalidos(f"Catálogo desconhecido: {qual}.")
+
 
 SERVICE = TenancyService

@@ -283,3 +283,86 @@ def test_plan_versions_keep_old_classifications_and_codes_in_use_stay(platform, 
         ).status_code
         == 403
     )
+
+
+def patch(platform, path, headers, body):
+    return requests.patch(f"{platform.url}{path}", headers=headers, json=body, timeout=30)
+
+
+def test_entries_are_changed_and_deactivated_under_the_same_rules(platform, tokens):
+    criada = post(
+        platform,
+        "/api/v1/tipos-documento",
+        tokens["admin"],
+        {"nome": "Guia de Recolhimento", "aplicacao": "externo", "numeracao": "nenhuma"},
+    ).json()
+    ident = criada["id"]
+    assert (
+        patch(
+            platform,
+            f"/api/v1/tipos-documento/{ident}",
+            tokens["admin"],
+            {"numeracao": "anual_municipio"},
+        ).status_code
+        == 204
+    )
+    atual = next(
+        t for t in get(platform, "/api/v1/tipos-documento", tokens["admin"]) if t["id"] == ident
+    )
+    assert (atual["aplicacao"], atual["numeracao"]) == ("externo", "anual_municipio")
+    assert (
+        patch(
+            platform, f"/api/v1/tipos-documento/{ident}", tokens["admin"], {"numeracao": "semanal"}
+        ).status_code
+        == 422
+    )
+    assert (
+        patch(
+            platform, f"/api/v1/tipos-documento/{ident}", tokens["basico"], {"nome": "X"}
+        ).status_code
+        == 403
+    )
+    assert (
+        patch(
+            platform, f"/api/v1/tipos-documento/{ident}", tokens["jussara"], {"nome": "X"}
+        ).status_code
+        == 404
+    )
+
+    publico = next(
+        t
+        for t in get(platform, "/api/v1/tipos-processo", tokens["admin"])
+        if t["nivel_acesso_sugerido"] == "publico"
+    )
+    sem_hipotese = patch(
+        platform,
+        f"/api/v1/tipos-processo/{publico['id']}",
+        tokens["admin"],
+        {"nivel_acesso_sugerido": "restrito"},
+    )
+    assert sem_hipotese.json()["error"]["code"] == "hipotese_legal_obrigatoria"
+
+    restrito = next(
+        t
+        for t in get(platform, "/api/v1/tipos-processo", tokens["admin"])
+        if t["nivel_acesso_sugerido"] == "restrito" and t["ativo"]
+    )
+    hipotese = next(
+        h
+        for h in get(platform, "/api/v1/hipoteses-legais", tokens["admin"])
+        if h["nome"] == restrito["hipotese_legal"]
+    )
+    em_uso = post(
+        platform, f"/api/v1/hipoteses-legais/{hipotese['id']}/desativar", tokens["admin"], None
+    )
+    assert em_uso.status_code == 409
+    assert em_uso.json()["error"]["code"] == "hipotese_legal_em_uso"
+    assert (
+        post(
+            platform, f"/api/v1/tipos-documento/{ident}/desativar", tokens["admin"], None
+        ).status_code
+        == 204
+    )
+    assert not next(
+        t for t in get(platform, "/api/v1/tipos-documento", tokens["admin"]) if t["id"] == ident
+    )["ativo"]
