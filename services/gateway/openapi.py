@@ -74,7 +74,10 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
             {"name": name, "in": "path", "required": True, "schema": _param_schema(choices)}
             for choices, name in params
         ]
-    if doc.body is not None:
+    if isinstance(doc.body, tuple):  # one of several shapes, chosen by a path parameter
+        schema = {"oneOf": [_schema_ref(model, components) for model in doc.body]}
+        op["requestBody"] = {"required": True, "content": _json(schema)}
+    elif doc.body is not None:
         op["requestBody"] = {"required": True, "content": _json(_schema_ref(doc.body, components))}
     if doc.response is not None:
         ref = _schema_ref(doc.response, components)

@@ -387,7 +387,7 @@ class GatewayService:
         "PATCH",
         CATALOGO_ITEM,
         summary="Alterar item do catálogo (administrador)",
-        body=HipoteseLegalAlteracao,
+        body=(HipoteseLegalAlteracao, TipoDocumentoAlteracao, TipoProcessoAlteracao),
         authenticated=True,
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         tags=("catálogo",),

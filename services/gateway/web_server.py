@@ -48,7 +48,7 @@ def request_id_from(header: str | None) -> str:
 @dataclass(frozen=True)
 class RouteDoc:
     summary: str
-    body: type[BaseModel] | None = None
+    body: type[BaseModel] | tuple[type[BaseModel], ...] | None = None
     response: type[BaseModel] | None = None
     response_list: bool = False
     authenticated: bool = False
