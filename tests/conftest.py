@@ -177,22 +177,6 @@ def platform(settings, engine) -> Iterator[Platform]:
 
 
 @pytest.fixture(scope="session")
-def bearer(platform):
-    """Log in through the gateway; the Authorization header of the token."""
-
-    def _bearer(ibge: str, login: str, senha: str) -> dict[str, str]:
-        answer = requests.post(
-            f"{platform.url}/api/v1/auth/login",
-            json={"municipio": ibge, "usuario": login, "senha": senha},
-            timeout=30,
-        )
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-    return _bearer
-
-
-@pytest.fixture
 def login(platform):
     def _login(municipio: str, usuario: str, senha: str) -> requests.Response:
         return requests.post(
@@ -202,3 +186,15 @@ def login(platform):
         )
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def bearer(login):
+    """Log in through the gateway; the Authorization header of the token."""
+
+    def _bearer(ibge: str, usuario: str, senha: str) -> dict[str, str]:
+        answer = login(ibge, usuario, senha)
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    return _bearer

@@ -96,23 +96,16 @@ class AuthService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def conceder_permissao(self, login: str, sigla: str, perfil: str) -> dict[str, str]:
-        self._administrador()
+        self.call.require_administrator()
         unidade = self.tenancy.unidade_por_sigla(sigla)
         handlers.conceder(self.db.unit_of_work(), login, unidade["id"], perfil)
         return {"usuario": login, "unidade": unidade["sigla"], "perfil": perfil}
 
     @rpc(expected_exceptions=EXPECTED)
     def revogar_permissao(self, login: str, sigla: str) -> None:
-        self._administrador()
+        self.call.require_administrator()
         unidade = self.tenancy.unidade_por_sigla(sigla)
         handlers.revogar(self.db.unit_of_work(), login, unidade["id"])
-
-    def _administrador(self) -> None:
-        if not self.call.identity.administrador:
-            raise AcessoNegado(
-                "Apenas o administrador do município pode alterar permissões.",
-                code="requer_administrador",
-            )
 
     @rpc(expected_exceptions=EXPECTED)
     def me(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import structlog
 from nameko.extensions import DependencyProvider
 
 from services.chassis.config import Settings
-from services.chassis.errors import NaoAutenticado, SemPapelError, TokenInvalido
+from services.chassis.errors import AcessoNegado, NaoAutenticado, SemPapelError, TokenInvalido
 from services.chassis.tokens import Identity, TokenService
 
 TOKEN_KEY = "access_token"
@@ -63,8 +63,18 @@ class Call:
             raise TokenInvalido()
         return identity
 
+    def require_administrator(self) -> Identity:
+        """The caller, if they hold the municipality administrator profile; 403 otherwise."""
+        identity = self.identity
+        if not identity.administrador:
+            raise AcessoNegado(
+                "Apenas o administrador do município pode fazer esta alteração.",
+                code="requer_administrador",
+            )
+        return identity
+
     def authenticate(self, token: str) -> Identity:
-        """Gateway only: verify a bearer token and carry it on every later RPC hop."""
+        """Act as the token's user from here on, on every later RPC hop (auth's login)."""
         identity = self._tokens.verify(token)
         self._worker_ctx.data[TOKEN_KEY] = token
         self._worker_ctx._sempapel_identity = identity

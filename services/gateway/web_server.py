@@ -153,6 +153,10 @@ class ApiApp:
 
 
 class GatewayWebServer(WebServer):
+    def setup(self) -> None:
+        super().setup()
+        self.tokens = TokenService.from_settings(Settings.from_env())
+
     def get_wsgi_app(self) -> ApiApp:
         return ApiApp(self)
 
@@ -169,10 +173,6 @@ class ApiRoute(HttpRequestHandler):
         self.doc = doc
         super().__init__(method, url, **kwargs)
 
-    def setup(self) -> None:
-        super().setup()
-        self.tokens = TokenService.from_settings(Settings.from_env())
-
     def get_url_rule(self) -> Rule:
         return Rule(self.url, methods=self.method.split(","), strict_slashes=True)
 
@@ -183,7 +183,7 @@ class ApiRoute(HttpRequestHandler):
             if self.doc.authenticated:
                 # Verified here, before any worker runs; every RPC hop carries it on.
                 token = bearer_token(request)
-                self.tokens.verify(token)
+                self.server.tokens.verify(token)
                 context_data[TOKEN_KEY] = token
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)

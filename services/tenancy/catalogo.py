@@ -499,8 +499,14 @@ _TABELAS = {
 }
 
 
+def _tabela(qual: str) -> Any:
+    if qual not in _TABELAS:
+        raise DadosInvalidos(f"Catálogo desconhecido: {qual}.")
+    return _TABELAS[qual]
+
+
 def _linha(uow: UnitOfWork, qual: str, id_: str) -> Any:
-    tabela = _TABELAS[qual]
+    tabela = _tabela(qual)
     row = uow.session.execute(select(tabela).where(tabela.c.id == id_).with_for_update()).first()
     if row is None:
         raise NaoEncontrado("Item do catálogo não encontrado.", code="item_nao_encontrado")
@@ -509,7 +515,7 @@ def _linha(uow: UnitOfWork, qual: str, id_: str) -> Any:
 
 def alterar(uow: UnitOfWork, qual: str, id_: str, mudancas: dict[str, Any]) -> None:
     """Apply `mudancas` (only what changes) to one entry, with the same rules as creation."""
-    tabela = _TABELAS[qual]
+    tabela = _tabela(qual)
     with uow:
         atual = dict(_linha(uow, qual, id_)._mapping)
         valores: dict[str, Any] = {}
@@ -549,7 +555,7 @@ def alterar(uow: UnitOfWork, qual: str, id_: str, mudancas: dict[str, Any]) -> N
 
 
 def desativar(uow: UnitOfWork, qual: str, id_: str) -> None:
-    tabela = _TABELAS[qual]
+    tabela = _tabela(qual)
     with uow:
         _linha(uow, qual, id_)
         if qual == "hipoteses_legais":
@@ -566,3 +572,17 @@ def desativar(uow: UnitOfWork, qual: str, id_: str) -> None:
         coluna = "ativa" if qual == "hipoteses_legais" else "ativo"
         uow.session.execute(tabela.update().where(tabela.c.id == id_).values({coluna: False}))
         uow.commit()
+
+
+def ler(uow: UnitOfWork, qual: str) -> Any:
+    """One catalog, by the name the API uses for it (with _ for -)."""
+    leitores = {
+        "hipoteses_legais": hipoteses,
+        "tipos_documento": tipos_documento,
+        "tipos_processo": tipos_processo,
+        "plano_classificacao": plano_vigente,
+        "plano_versoes": versoes,
+    }
+    if qual not in leitores:
+        raise DadosInvalidos(f"Catálogo desconhecido: {qual}.")
+    return leitores[qual](uow)

@@ -139,8 +139,9 @@ def desativar(uow: UnitOfWork, sigla: str, tem_processos_abertos: Callable[[str]
 
 def historico(uow: UnitOfWork, sigla: str) -> list[dict]:
     with uow:
-        alvo = _por_sigla(_todas(uow), sigla)
-        por_id = {u.id: u.sigla for u in _todas(uow)}
+        todas = _todas(uow)
+        alvo = _por_sigla(todas, sigla)
+        por_id = {u.id: u.sigla for u in todas}
         return [
             {
                 "sigla": v.sigla,

@@ -6,7 +6,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.chassis.errors import AcessoNegado, DadosInvalidos, SemPapelError
+from services.chassis.errors import DadosInvalidos, SemPapelError
 from services.chassis.probed_service import ProbedService
 from services.chassis.tenant_session import TenantDatabase
 from services.tenancy import catalogo, handlers, registry
@@ -35,13 +35,6 @@ class TenancyService(ProbedService):
         found = registry.get(self.registry_db.engine, ibge)
         return {**found.public(), "status": found.status}
 
-    def _administrador(self) -> None:
-        if not self.call.identity.administrador:
-            raise AcessoNegado(
-                "Apenas o administrador do município pode alterar o cadastro.",
-                code="requer_administrador",
-            )
-
     @rpc(expected_exceptions=SemPapelError)
     def arvore_unidades(self) -> list[dict[str, Any]]:
         return handlers.arvore(self.db.unit_of_work())
@@ -67,7 +60,7 @@ class TenancyService(ProbedService):
         protocolo: bool = False,
         arquivo: bool = False,
     ) -> dict[str, Any]:
-        self._administrador()
+        self.call.require_administrator()
         criada = handlers.criar(
             self.db.unit_of_work(), sigla, nome, sigla_superior, bool(protocolo), bool(arquivo)
         )
@@ -76,7 +69,7 @@ class TenancyService(ProbedService):
     @rpc(expected_exceptions=SemPapelError)
     def alterar_unidade(self, sigla: str, mudancas: dict[str, Any]) -> dict[str, Any]:
         """`mudancas` holds only what changes; `sigla_superior: None` makes it a root."""
-        self._administrador()
+        self.call.require_administrator()
         desconhecidos = set(mudancas) - ALTERAVEIS
         if desconhecidos:
             raise DadosInvalidos(f"Campos não alteráveis: {', '.join(sorted(desconhecidos))}.")
@@ -85,31 +78,22 @@ class TenancyService(ProbedService):
 
     @rpc(expected_exceptions=SemPapelError)
     def desativar_unidade(self, sigla: str) -> dict[str, Any]:
-        self._administrador()
+        self.call.require_administrator()
         desativada = handlers.desativar(self.db.unit_of_work(), sigla, sem_processos_abertos)
         return handlers.resumo(desativada)
 
     @rpc(expected_exceptions=SemPapelError)
     def listar_catalogo(self, qual: str) -> Any:
-        leitores = {
-            "hipoteses_legais": catalogo.hipoteses,
-            "tipos_documento": catalogo.tipos_documento,
-            "tipos_processo": catalogo.tipos_processo,
-            "plano_classificacao": catalogo.plano_vigente,
-            "plano_versoes": catalogo.versoes,
-        }
-        if qual not in leitores:
-            raise DadosInvalidos(f"Catálogo desconhecido: {qual}.")
-        return leitores[qual](self.db.unit_of_work())
+        return catalogo.ler(self.db.unit_of_work(), qual)
 
     @rpc(expected_exceptions=SemPapelError)
     def criar_hipotese_legal(self, nome: str, base_legal: str, niveis: list[str]) -> dict:
-        self._administrador()
+        self.call.require_administrator()
         return catalogo.criar_hipotese(self.db.unit_of_work(), nome, base_legal, list(niveis))
 
     @rpc(expected_exceptions=SemPapelError)
     def criar_tipo_documento(self, nome: str, aplicacao: str, numeracao: str) -> dict:
-        self._administrador()
+        self.call.require_administrator()
         return catalogo.criar_tipo_documento(self.db.unit_of_work(), nome, aplicacao, numeracao)
 
     @rpc(expected_exceptions=SemPapelError)
@@ -120,37 +104,30 @@ class TenancyService(ProbedService):
         nivel_acesso_sugerido: str,
         hipotese_legal: str | None = None,
     ) -> dict:
-        self._administrador()
+        self.call.require_administrator()
         return catalogo.criar_tipo_processo(
             self.db.unit_of_work(), nome, classificacao, nivel_acesso_sugerido, hipotese_legal
         )
 
     @rpc(expected_exceptions=SemPapelError)
     def publicar_plano(self, versao: str, fonte: str, itens: list[dict]) -> dict:
-        self._administrador()
+        self.call.require_administrator()
         return catalogo.publicar_versao(self.db.unit_of_work(), versao, fonte, list(itens))
 
     @rpc(expected_exceptions=SemPapelError)
     def excluir_codigo_plano(self, codigo: str) -> None:
-        self._administrador()
+        self.call.require_administrator()
         catalogo.excluir_item(self.db.unit_of_work(), str(codigo))
 
     @rpc(expected_exceptions=SemPapelError)
     def alterar_catalogo(self, qual: str, id_: str, mudancas: dict[str, Any]) -> None:
-        self._administrador()
-        _catalogo_conhecido(qual)
+        self.call.require_administrator()
         catalogo.alterar(self.db.unit_of_work(), qual, str(id_), dict(mudancas))
 
     @rpc(expected_exceptions=SemPapelError)
     def desativar_catalogo(self, qual: str, id_: str) -> None:
-        self._administrador()
-        _catalogo_conhecido(qual)
+        self.call.require_administrator()
         catalogo.desativar(self.db.unit_of_work(), qual, str(id_))
-
-
-def _catalogo_conhecido(qual: str) -> None:
-    if qual not in ("hipoteses_legais", "tipos_documento", "tipos_processo"):
-        raise DadosInvalidos(f"Catálogo desconhecido: {qual}.")
 
 
 SERVICE = TenancyService
