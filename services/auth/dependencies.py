@@ -21,12 +21,14 @@ class Credentials:
         passwords: Passwords,
         policy: LockoutPolicy,
         municipios: TtlCache[dict[str, str]],
+        activation_days: int,
     ) -> None:
         self.tokens = tokens
         self.passwords = passwords
         self.policy = policy
         # Names shown by /me; logins always ask tenancy afresh (suspension must bite at once).
         self.municipios = municipios
+        self.activation_days = activation_days
 
 
 class CredentialsProvider(DependencyProvider):
@@ -37,6 +39,7 @@ class CredentialsProvider(DependencyProvider):
             Passwords.from_settings(settings),
             LockoutPolicy(settings.lockout_threshold, timedelta(seconds=settings.lockout_seconds)),
             TtlCache(settings.registry_cache_seconds),
+            settings.activation_days,
         )
 
     def get_dependency(self, worker_ctx: Any) -> Credentials:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+# Stored instead of a hash while an account has no password: no argon2 hash looks like it,
+# so no password ever verifies against it.
+SEM_SENHA = "!sem-senha"
+
 
 @dataclass
 class Usuario:
@@ -20,6 +24,13 @@ class Usuario:
     bloqueado_ate: datetime | None = None
     criado_em: datetime | None = None
     atualizado_em: datetime | None = None
+    ativacao_hash: str | None = None
+    ativacao_expira_em: datetime | None = None
+
+    @property
+    def tem_senha(self) -> bool:
+        """False for an account created by a spreadsheet import and not yet activated."""
+        return self.senha_hash != SEM_SENHA
 
     def bloqueado(self, agora: datetime) -> bool:
         return self.bloqueado_ate is not None and self.bloqueado_ate > agora

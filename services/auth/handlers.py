@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from services.auth import ativacao
 from services.auth.domain import Usuario, normalizar_login
 from services.auth.passwords import Passwords
 from services.auth.tables import permissao
@@ -41,15 +42,30 @@ def _by_login(uow: UnitOfWork, login: str) -> Usuario | None:
     return uow.session.scalars(select(Usuario).where(usuario_table.c.login == login)).first()
 
 
-def validar_novo_usuario(login: str, nome: str, senha: str) -> tuple[str, str]:
+def validar_login(login: str) -> str:
     login = normalizar_login(login)
-    nome = " ".join(nome.split())
     if not login or len(login) > LOGIN_MAX or not all(c.isalnum() or c in "._-" for c in login):
-        raise DadosInvalidos("Login inválido: use letras, números, ponto, hífen ou sublinhado.")
+        raise DadosInvalidos(
+            "Login inválido: use letras, números, ponto, hífen ou sublinhado.",
+            code="login_invalido",
+        )
+    return login
+
+
+def validar_senha(senha: object) -> str:
+    if not isinstance(senha, str) or len(senha) < SENHA_MIN:
+        raise DadosInvalidos(
+            f"A senha deve ter pelo menos {SENHA_MIN} caracteres.", code="senha_curta"
+        )
+    return senha
+
+
+def validar_novo_usuario(login: str, nome: str, senha: str) -> tuple[str, str]:
+    login = validar_login(login)
+    nome = " ".join(nome.split())
     if not nome or len(nome) > 200:
         raise DadosInvalidos("Nome é obrigatório (até 200 caracteres).")
-    if len(senha) < SENHA_MIN:
-        raise DadosInvalidos(f"A senha deve ter pelo menos {SENHA_MIN} caracteres.")
+    validar_senha(senha)
     return login, nome
 
 
@@ -97,7 +113,8 @@ def autenticar(
     login = normalizar_login(login)
     with uow:
         usuario = _by_login(uow, login) if login else None
-        if usuario is None or not usuario.ativo:
+        if usuario is None or not usuario.ativo or not usuario.tem_senha:
+            # Same work and answer whether the login is unknown or still to be activated.
             passwords.verify(None, senha)
             raise CredenciaisInvalidas()
         _refuse_if_locked(usuario)
@@ -195,3 +212,86 @@ def perfil(uow: UnitOfWork, usuario_id: str) -> Usuario:
         if usuario is None or not usuario.ativo:
             raise TokenInvalido()
         return usuario
+
+
+# Accounts created without a password (spreadsheet import) and passwords set by others.
+
+
+def ativar(
+    uow: UnitOfWork,
+    passwords: Passwords,
+    policy: LockoutPolicy,
+    login: str,
+    codigo: str,
+    senha: str,
+) -> Usuario:
+    """First access: the one-time code from the import report, and the user's own password.
+
+    Wrong codes count towards the lockout like wrong passwords.
+    """
+    validar_senha(senha)
+    login = normalizar_login(login)
+    novo_hash = passwords.hash(senha)  # slow: outside the row lock
+    with uow:
+        usuario = _by_login(uow, login) if login else None
+        if usuario is None or not usuario.ativo or usuario.tem_senha:
+            raise _ativacao_invalida()
+        uow.session.refresh(usuario, with_for_update=True)
+        _refuse_if_locked(usuario)
+        now = _now()
+        if usuario.tem_senha or not ativacao.confere(
+            codigo, usuario.ativacao_hash, usuario.ativacao_expira_em, now
+        ):
+            usuario.registrar_falha(now, policy.threshold, policy.duration)
+            uow.commit()
+            raise _ativacao_invalida()
+        _trocar_senha(usuario, novo_hash, now)
+        uow.commit()
+        return usuario
+
+
+def _ativacao_invalida() -> CredenciaisInvalidas:
+    return CredenciaisInvalidas(
+        "Código de ativação inválido ou expirado. Peça um novo ao administrador.",
+        code="ativacao_invalida",
+    )
+
+
+def _trocar_senha(usuario: Usuario, senha_hash: str, now: datetime) -> None:
+    usuario.senha_hash = senha_hash
+    usuario.ativacao_hash = None
+    usuario.ativacao_expira_em = None
+    usuario.falhas_consecutivas = 0
+    usuario.bloqueado_ate = None
+    usuario.atualizado_em = now
+
+
+def definir_senha(uow: UnitOfWork, passwords: Passwords, login: str, senha: str) -> None:
+    """An administrator sets a user's password; a pending activation code stops working."""
+    novo_hash = passwords.hash(validar_senha(senha))
+    with uow:
+        usuario = _exigir(uow, login)
+        uow.session.refresh(usuario, with_for_update=True)
+        _trocar_senha(usuario, novo_hash, _now())
+        uow.commit()
+
+
+def novo_codigo_ativacao(uow: UnitOfWork, login: str, dias: int) -> dict[str, str]:
+    """A fresh code for an account still without password (the old one stops working)."""
+    with uow:
+        usuario = _exigir(uow, login)
+        if usuario.tem_senha:
+            raise Conflito(
+                "A conta já foi ativada; para trocar a senha, defina uma nova.",
+                code="conta_ja_ativada",
+            )
+        codigo, now = ativacao.novo_codigo(), _now()
+        usuario.ativacao_hash = ativacao.resumo(codigo)
+        usuario.ativacao_expira_em = ativacao.validade(now, dias)
+        usuario.atualizado_em = now
+        uow.commit()
+        return {
+            "usuario": usuario.login,
+            "codigo": codigo,
+            "expira_em": usuario.ativacao_expira_em.isoformat(),
+        }

@@ -33,14 +33,8 @@ class AuthService(ProbedService):
     @rpc(expected_exceptions=EXPECTED)
     def login(self, municipio: str, usuario: str, senha: str) -> dict[str, Any]:
         ibge = validar_ibge(municipio)
-        try:
-            registro = self.tenancy.obter_municipio(ibge)
-        except NaoEncontrado as exc:
+        if self._municipio_aberto(ibge) is None:
             self.credentials.passwords.verify(None, senha)
-            raise CredenciaisInvalidas() from exc
-        if registro["status"] == "suspenso":
-            raise MunicipioSuspenso()
-        if registro["status"] != "ativo":
             raise CredenciaisInvalidas()
         conta = handlers.autenticar(
             self.db.for_municipio(ibge),
@@ -55,6 +49,16 @@ class AuthService(ProbedService):
         ativas = [u for u in unidades.values() if u["ativa"]]
         unidade = ativas[0]["sigla"] if len(ativas) == 1 else None
         return self._token_response(conta, ibge, unidade, unidades)
+
+    def _municipio_aberto(self, ibge: str) -> dict[str, str] | None:
+        """The registry entry if users may enter; 403 when suspended, None when unknown."""
+        try:
+            registro = self.tenancy.obter_municipio(ibge)
+        except NaoEncontrado:
+            return None
+        if registro["status"] == "suspenso":
+            raise MunicipioSuspenso()
+        return registro if registro["status"] == "ativo" else None
 
     def _unidades(self, usuario_id: str) -> dict[str, dict[str, Any]]:
         """The user's units (by id) with their profile, as tenancy knows them now."""
@@ -106,6 +110,35 @@ class AuthService(ProbedService):
         self.call.require_administrator()
         unidade = self.tenancy.unidade_por_sigla(sigla)
         handlers.revogar(self.db.unit_of_work(), login, unidade["id"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ativar_conta(self, municipio: str, usuario: str, codigo: str, senha: str) -> dict:
+        """First access of an imported account: the one-time code, a password, then a login."""
+        ibge = validar_ibge(municipio)
+        registro = self._municipio_aberto(ibge)
+        if registro is None:
+            raise CredenciaisInvalidas()
+        handlers.ativar(
+            self.db.for_municipio(ibge),
+            self.credentials.passwords,
+            self.credentials.policy,
+            usuario,
+            codigo,
+            senha,
+        )
+        return self.login(ibge, usuario, senha)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def definir_senha(self, login: str, senha: str) -> None:
+        self.call.require_administrator()
+        handlers.definir_senha(self.db.unit_of_work(), self.credentials.passwords, login, senha)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def novo_codigo_ativacao(self, login: str) -> dict[str, str]:
+        self.call.require_administrator()
+        return handlers.novo_codigo_ativacao(
+            self.db.unit_of_work(), login, self.credentials.activation_days
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def me(self) -> dict[str, Any]:

@@ -36,6 +36,9 @@ usuario = Table(
     Column("atualizado_em", DateTime(timezone=True), nullable=False),
     # Added by auth_0002: columns stay in migration order, so new schemas match old ones.
     Column("administrador", Boolean, nullable=False, default=False, server_default=false()),
+    # Added by auth_0004: SHA-256 of a pending one-time activation code, and its deadline.
+    Column("ativacao_hash", String(64)),
+    Column("ativacao_expira_em", DateTime(timezone=True)),
 )
 
 # The units a user works in. unidade_id is tenancy's unit id (tenancy owns units;

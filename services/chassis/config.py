@@ -83,6 +83,21 @@ class Settings:
     max_body_bytes: int = _setting(
         "SEMPAPEL_MAX_BODY_BYTES", 1_048_576, "largest JSON request body accepted", int
     )
+    spreadsheet_max_bytes: int = _setting(
+        "SEMPAPEL_PLANILHA_MAX_BYTES",
+        10_485_760,
+        "largest onboarding spreadsheet upload (XLSX or CSV files together)",
+        int,
+    )
+    import_timeout_seconds: float = _setting(
+        "SEMPAPEL_IMPORT_TIMEOUT_SECONDS",
+        300.0,
+        "how long the gateway waits for a spreadsheet import to finish",
+        float,
+    )
+    activation_days: int = _setting(
+        "SEMPAPEL_ACTIVATION_DAYS", 14, "validity of one-time account activation codes", int
+    )
     log_format: str = _setting(
         "SEMPAPEL_LOG_FORMAT", "auto", "json, console, or auto (json unless on a terminal)"
     )

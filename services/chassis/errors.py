@@ -8,6 +8,7 @@ JSON-safe because nameko rebuilds the instance as ``cls(*exc_args)``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from nameko.exceptions import deserialize_to_instance
@@ -22,12 +23,16 @@ class SemPapelError(Exception):
         self,
         message: str | None = None,
         code: str | None = None,
-        details: dict[str, Any] | None = None,
+        details: dict[str, Any] | str | None = None,
     ) -> None:
         self.message = message or type(self).message
         self.code = code or type(self).code
+        # nameko's error serializer turns every leaf into a string (1 -> "1", None -> "None"):
+        # the details travel as one JSON text instead, and come back with their types.
+        if isinstance(details, str):
+            details = json.loads(details)
         self.details = details or {}
-        super().__init__(self.message, self.code, self.details)
+        super().__init__(self.message, self.code, json.dumps(self.details, ensure_ascii=False))
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -105,6 +110,13 @@ class UsuarioBloqueado(SemPapelError):
     status = 429
     code = "usuario_bloqueado"
     message = "Conta bloqueada temporariamente após tentativas de acesso inválidas."
+
+
+@_register
+class TipoNaoSuportado(SemPapelError):
+    status = 415
+    code = "tipo_de_conteudo_nao_suportado"
+    message = "Tipo de conteúdo não suportado."
 
 
 @_register

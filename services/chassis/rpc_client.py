@@ -59,13 +59,20 @@ class _TimedServiceProxy(ServiceProxy):
 class ServiceRpc(RpcProxy):
     """`RpcProxy` whose calls end with ServicoIndisponivel after the configured timeout."""
 
-    def __init__(self, target_service: str, timeout: float | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        target_service: str,
+        timeout: float | None = None,
+        timeout_setting: str = "rpc_timeout_seconds",
+        **options: Any,
+    ) -> None:
         super().__init__(target_service, **options)
         self._timeout = timeout
+        self._timeout_setting = timeout_setting
 
     def setup(self) -> None:
         if self._timeout is None:
-            self._timeout = Settings.from_env().rpc_timeout_seconds
+            self._timeout = getattr(Settings.from_env(), self._timeout_setting)
 
     def get_dependency(self, worker_ctx: Any) -> _TimedServiceProxy:
         return _TimedServiceProxy(

@@ -79,11 +79,29 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
         op["requestBody"] = {"required": True, "content": _json(schema)}
     elif doc.body is not None:
         op["requestBody"] = {"required": True, "content": _json(_schema_ref(doc.body, components))}
+    elif doc.multipart:
+        fields = {
+            name: {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "description": text,
+            }
+            for name, text in doc.multipart.items()
+        }
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": {"type": "object", "properties": fields}}
+            },
+        }
     if doc.response is not None:
         ref = _schema_ref(doc.response, components)
         schema = {"type": "array", "items": ref} if doc.response_list else ref
         op["responses"]["200"] = {"description": "OK", "content": _json(schema)}
-    elif route.method == "DELETE":
+    elif doc.produces:
+        content = {doc.produces: {"schema": {"type": "string", "contentMediaType": doc.produces}}}
+        op["responses"]["200"] = {"description": "OK", "content": content}
+    elif route.method in ("DELETE", "PUT"):
         op["responses"]["204"] = {"description": "Feito, sem conteúdo"}
     else:
         op["responses"]["200"] = {"description": "OK", "content": _json({"type": "object"})}

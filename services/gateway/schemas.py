@@ -241,6 +241,62 @@ class PlanoVersao(BaseModel):
     vigente: bool
 
 
+class AtivacaoConta(Strict):
+    municipio: str = Field(pattern=f"^{IBGE_PATTERN.pattern}$", examples=["5208004"])
+    usuario: str = Field(min_length=1, max_length=64)
+    codigo: str = Field(min_length=1, max_length=64, description="código de uso único")
+    senha: str = Field(min_length=1, max_length=1024, description="a nova senha (8+ caracteres)")
+
+
+class NovaSenha(Strict):
+    senha: str = Field(min_length=1, max_length=1024)
+
+
+class CodigoAtivacao(BaseModel):
+    usuario: str
+    codigo: str
+    expira_em: str
+
+
+class CodigoAtivacaoImportado(CodigoAtivacao):
+    nome: str
+
+
+class ProblemaPlanilha(BaseModel):
+    aba: str | None
+    linha: int | None
+    coluna: str | None
+    codigo: str
+    mensagem: str
+
+
+class AlteracaoPlanilha(BaseModel):
+    aba: str
+    linha: int
+    chave: str = Field(description="sigla, login em unidade, nome ou código")
+    acao: Literal["criar", "alterar"]
+    campos: list[str] = Field(description="colunas que mudam (alterar)")
+
+
+class ResumoAba(BaseModel):
+    criar: int
+    alterar: int
+    sem_mudanca: int
+
+
+class RelatorioImportacao(BaseModel):
+    municipio: str
+    simulacao: bool
+    linhas: dict[str, int] = Field(description="linhas lidas por aba")
+    resumo: dict[str, ResumoAba]
+    alteracoes: list[AlteracaoPlanilha]
+    codigos_ativacao: list[CodigoAtivacaoImportado] = Field(
+        description="contas novas: códigos de ativação de uso único (só nesta resposta)"
+    )
+    plano_versao_publicada: str | None = None
+    importado_em: str | None = None
+
+
 class ServicoSaude(BaseModel):
     service: str
     status: str
@@ -255,6 +311,10 @@ class ErrorDetail(BaseModel):
     code: str = Field(description="identificador estável do erro")
     message: str = Field(description="mensagem em português para o usuário")
     campos: list[dict[str, str]] | None = Field(default=None, description="campos inválidos (422)")
+    problemas: list[ProblemaPlanilha] | None = Field(
+        default=None, description="planilha recusada (422 planilha_invalida): todos os problemas"
+    )
+    total_problemas: int | None = None
 
 
 class ErrorResponse(BaseModel):

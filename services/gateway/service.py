@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from services.chassis.call_context import CallContext
-from services.chassis.errors import NaoEncontrado
+from services.chassis.errors import NaoEncontrado, TipoNaoSuportado
 from services.chassis.health import ReadinessProbe, probe_result
 from services.chassis.rpc_client import ServiceRpc
+from services.chassis.spreadsheet import XLSX_MEDIA_TYPE
 from services.gateway import openapi
 from services.gateway.schemas import (
+    AtivacaoConta,
+    CodigoAtivacao,
     EscolhaUnidade,
     HipoteseLegal,
     HipoteseLegalAlteracao,
@@ -19,6 +23,7 @@ from services.gateway.schemas import (
     LoginRequest,
     MeResponse,
     MunicipioResumo,
+    NovaSenha,
     Permissao,
     PermissaoConcedida,
     PlanoClassificacao,
@@ -26,6 +31,7 @@ from services.gateway.schemas import (
     PlanoPublicado,
     PlanoVersao,
     Probe,
+    RelatorioImportacao,
     ServicoSaude,
     TipoDocumento,
     TipoDocumentoAlteracao,
@@ -57,6 +63,7 @@ class GatewayService:
     readiness = ReadinessProbe()
     auth = ServiceRpc("auth")
     tenancy = ServiceRpc("tenancy")
+    tenancy_importacao = ServiceRpc("tenancy", timeout_setting="import_timeout_seconds")
     processos = ServiceRpc("processos")
     documentos = ServiceRpc("documentos")
     busca = ServiceRpc("busca")
@@ -155,6 +162,86 @@ class GatewayService:
     )
     def escolher_unidade(self, request: Request) -> dict[str, Any]:
         return self.auth.escolher_unidade(parse(EscolhaUnidade, request).unidade)
+
+    @api(
+        "POST",
+        "/api/v1/auth/ativacao",
+        summary="Primeiro acesso: ativar a conta com o código de uso único e escolher a senha",
+        body=AtivacaoConta,
+        response=TokenResponse,
+        errors=(400, 401, 403, 413, 415, 422, 429, 503),
+        tags=("acesso",),
+    )
+    def ativar_conta(self, request: Request) -> dict[str, Any]:
+        dados = parse(AtivacaoConta, request)
+        return self.auth.ativar_conta(dados.municipio, dados.usuario, dados.codigo, dados.senha)
+
+    @api(
+        "PUT",
+        "/api/v1/usuarios/<login>/senha",
+        summary="Definir a senha de um usuário (administrador)",
+        body=NovaSenha,
+        authenticated=True,
+        errors=(400, 401, 403, 404, 413, 415, 422, 503),
+        tags=("acesso",),
+    )
+    def definir_senha(self, request: Request, login: str) -> tuple[int, None]:
+        self.auth.definir_senha(login, parse(NovaSenha, request).senha)
+        return 204, None
+
+    @api(
+        "POST",
+        "/api/v1/usuarios/<login>/codigo-ativacao",
+        summary="Novo código de ativação para uma conta ainda sem senha (administrador)",
+        response=CodigoAtivacao,
+        authenticated=True,
+        errors=(401, 403, 404, 409, 503),
+        tags=("acesso",),
+    )
+    def novo_codigo_ativacao(self, request: Request, login: str) -> dict[str, Any]:
+        return self.auth.novo_codigo_ativacao(login)
+
+    @api(
+        "GET",
+        "/api/v1/admin/planilha/modelo",
+        summary="Modelo da planilha de encaminhamentos (XLSX)",
+        authenticated=True,
+        produces=XLSX_MEDIA_TYPE,
+        errors=(401, 503),
+        tags=("implantação",),
+    )
+    def modelo_planilha(self, request: Request) -> Response:
+        conteudo = base64.b64decode(self.tenancy.modelo_planilha())
+        return Response(
+            conteudo,
+            content_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="planilha-modelo.xlsx"'},
+        )
+
+    @api(
+        "POST",
+        "/api/v1/admin/planilha",
+        summary="Importar a planilha de encaminhamentos (administrador); ?simular=sim só mostra",
+        response=RelatorioImportacao,
+        authenticated=True,
+        max_body_setting="spreadsheet_max_bytes",
+        multipart={"arquivo": "a planilha XLSX, ou um arquivo CSV por aba (nome = aba)"},
+        errors=(401, 403, 413, 415, 422, 503),
+        tags=("implantação",),
+    )
+    def importar_planilha(self, request: Request) -> dict[str, Any]:
+        self.call.require_administrator()  # before reading a large body for nothing
+        if request.mimetype != "multipart/form-data":
+            raise TipoNaoSuportado("Envie a planilha como multipart/form-data.")
+        arquivos = [
+            {
+                "nome": arquivo.filename or campo,
+                "conteudo": base64.b64encode(arquivo.read()).decode("ascii"),
+            }
+            for campo, arquivo in request.files.items(multi=True)
+        ]
+        simular = request.args.get("simular", "").lower() in ("1", "sim", "true")
+        return self.tenancy_importacao.importar_planilha(arquivos, simular)
 
     @api(
         "PUT",

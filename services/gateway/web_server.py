@@ -55,6 +55,12 @@ class RouteDoc:
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = field(default_factory=tuple)
     raw: bool = False
+    # A Settings attribute with this route's own body limit (uploads); default max_body_bytes.
+    max_body_setting: str = "max_body_bytes"
+    # multipart/form-data instead of JSON (for OpenAPI): {field: description}.
+    multipart: dict[str, str] | None = None
+    # The media type of a non-JSON answer (for OpenAPI).
+    produces: str | None = None
 
 
 class ApiApp:
@@ -64,7 +70,7 @@ class ApiApp:
         self.server = server
         self.url_map = server.make_url_map()
         settings = Settings.from_env()
-        self.max_body = settings.max_body_bytes
+        self.settings = settings
         self.origins = {o.strip() for o in settings.cors_origins.split(",") if o.strip()}
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
@@ -74,7 +80,6 @@ class ApiApp:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(service="gateway", request_id=request_id)
         request = Request(environ, shallow=True)
-        request.max_content_length = self.max_body
         try:
             response = self.dispatch(request)
         except Exception as exc:  # noqa: BLE001 - the last net: still a JSON answer
@@ -95,22 +100,24 @@ class ApiApp:
         adapter = self.url_map.bind_to_environ(request.environ)
         if request.method == "OPTIONS":
             return self.options(request, adapter)
-        if request.content_length is not None and request.content_length > self.max_body:
+        try:
+            provider, values = adapter.match()
+        except HTTPException as exc:
+            return response_for(exc)
+        limit = getattr(self.settings, provider.doc.max_body_setting)
+        request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
             return response_for(RequestEntityTooLarge())
         if (
             request.content_length is None
             and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         ):
-            if not self.buffer_chunked_body(request.environ):
+            if not self.buffer_chunked_body(request.environ, limit):
                 return response_for(RequestEntityTooLarge())
-        try:
-            provider, values = adapter.match()
-        except HTTPException as exc:
-            return response_for(exc)
         request.path_values = values
         return provider.handle_request(request)
 
-    def buffer_chunked_body(self, environ: dict) -> bool:
+    def buffer_chunked_body(self, environ: dict, limit: int) -> bool:
         """Read a chunked body up to the limit and hand it on with a Content-Length."""
         stream, parts, size = environ["wsgi.input"], [], 0
         while True:
@@ -118,7 +125,7 @@ class ApiApp:
             if not chunk:
                 break
             size += len(chunk)
-            if size > self.max_body:
+            if size > limit:
                 return False
             parts.append(chunk)
         body = b"".join(parts)

@@ -217,6 +217,71 @@ def migrar(ibge: str | None, workers: int | None) -> None:
         sys.exit(1)
 
 
+@main.group()
+def planilha() -> None:
+    """Planilha de encaminhamentos: modelo e importação."""
+
+
+@planilha.command("modelo")
+@click.argument("destino", default="planilha-modelo.xlsx")
+def planilha_modelo(destino: str) -> None:
+    """Grava o modelo XLSX (abas, colunas, listas de valores e instruções)."""
+    from services.tenancy import importacao
+
+    with click.open_file(destino, "wb") as f:
+        f.write(importacao.modelo())
+    if destino != "-":
+        click.echo(f"modelo gravado em {destino}", err=True)
+
+
+@planilha.command("importar")
+@click.option("--municipio", "ibge", required=True)
+@click.option("--simular", is_flag=True, help="só mostra o que mudaria; nada é gravado")
+@click.option("--relatorio", type=click.Path(dir_okay=False), help="grava o relatório em JSON")
+@click.argument("arquivos", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def planilha_importar(ibge: str, simular: bool, relatorio: str | None, arquivos: tuple) -> None:
+    """Importa um XLSX, ou um CSV por aba (unidades.csv, usuarios.csv, ...), num município.
+
+    Tudo é conferido antes: havendo problemas, todos são listados e nada é gravado.
+    """
+    import json
+    from pathlib import Path
+
+    from services.tenancy import importacao, registry
+
+    engine = _engine()
+    try:
+        registry.get(engine, ibge)
+        dados = [(Path(a).name, Path(a).read_bytes()) for a in arquivos]
+        linhas = importacao.ler(dados)
+        uow = TenantEngines(engine).unit_of_work(Tenant(ibge))
+        report = importacao.importar(uow, linhas, simular)
+    except SemPapelError as exc:
+        if relatorio:
+            Path(relatorio).write_text(json.dumps(exc.as_body(), ensure_ascii=False, indent=2))
+        problemas = exc.details.get("problemas", [])
+        for p in problemas:
+            lugar = " / ".join(str(x) for x in (p["aba"], p["linha"], p["coluna"]) if x)
+            click.echo(f"{lugar or 'arquivo'}: {p['mensagem']}", err=True)
+        _fail(exc)
+    if relatorio:
+        Path(relatorio).write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    titulo = "simulação (nada gravado)" if simular else "importado"
+    click.echo(f"município {ibge}: {titulo}")
+    for aba, n in report["resumo"].items():
+        click.echo(
+            f"  {aba:24} criar {n['criar']:6}  alterar {n['alterar']:6}  "
+            f"sem mudança {n['sem_mudanca']:6}"
+        )
+    if report.get("plano_versao_publicada"):
+        click.echo(f"  nova versão do plano: {report['plano_versao_publicada']}")
+    codigos = report.get("codigos_ativacao", [])
+    if codigos:
+        click.echo("códigos de ativação (uso único; entregue cada um ao seu usuário):")
+        for c in codigos:
+            click.echo(f"  {c['usuario']:24} {c['codigo']}  até {c['expira_em'][:10]}  {c['nome']}")
+
+
 @main.command("piloto")
 @click.option("--senha-env", default="SEMPAPEL_ADMIN_SENHA", show_default=True)
 def piloto(senha_env: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
 
 from services.chassis.errors import Conflito, DadosInvalidos, NaoEncontrado
 from services.chassis.tenant_session import UnitOfWork
@@ -415,27 +416,30 @@ def publicar_versao(uow: UnitOfWork, versao: str, fonte: str, itens: list[dict])
     versao, fonte = _texto(versao, "versao", 30), _texto(fonte, "fonte", 500)
     limpos = validar_itens(itens)
     with uow:
-        existe = uow.session.execute(
-            select(plano_versao.c.id).where(plano_versao.c.versao == versao)
-        )
-        if existe.first():
-            raise Conflito(f"A versão {versao} já foi publicada.", code="versao_duplicada")
-        uow.session.execute(plano_versao.update().values(vigente=False))
-        versao_id = _id()
-        uow.session.execute(
-            plano_versao.insert().values(
-                id=versao_id,
-                versao=versao,
-                fonte=fonte,
-                publicada_em=datetime.now(UTC),
-                vigente=True,
-            )
-        )
-        uow.session.execute(
-            plano_item.insert(), [{"id": _id(), "versao_id": versao_id, **item} for item in limpos]
-        )
+        gravar_versao(uow.session, versao, fonte, limpos)
         uow.commit()
     return {"versao": versao, "itens": len(limpos)}
+
+
+def gravar_versao(session: Session, versao: str, fonte: str, limpos: list[dict]) -> None:
+    """Make `limpos` (validated items) the current version, in the caller's transaction."""
+    existe = session.execute(select(plano_versao.c.id).where(plano_versao.c.versao == versao))
+    if existe.first():
+        raise Conflito(f"A versão {versao} já foi publicada.", code="versao_duplicada")
+    session.execute(plano_versao.update().values(vigente=False))
+    versao_id = _id()
+    session.execute(
+        plano_versao.insert().values(
+            id=versao_id,
+            versao=versao,
+            fonte=fonte,
+            publicada_em=datetime.now(UTC),
+            vigente=True,
+        )
+    )
+    session.execute(
+        plano_item.insert(), [{"id": _id(), "versao_id": versao_id, **item} for item in limpos]
+    )
 
 
 def versoes(uow: UnitOfWork) -> list[dict[str, Any]]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
+from eventlet import tpool
 from nameko.rpc import rpc
 
 from services.chassis.errors import DadosInvalidos, SemPapelError
 from services.chassis.probed_service import ProbedService
 from services.chassis.tenant_session import TenantDatabase
-from services.tenancy import catalogo, handlers, registry
+from services.tenancy import catalogo, handlers, importacao, registry
 from services.tenancy.dependencies import RegistryDatabase
 
 ALTERAVEIS = frozenset({"nova_sigla", "nome", "sigla_superior", "protocolo", "arquivo"})
@@ -128,6 +131,25 @@ class TenancyService(ProbedService):
     def desativar_catalogo(self, qual: str, id_: str) -> None:
         self.call.require_administrator()
         catalogo.desativar(self.db.unit_of_work(), qual, str(id_))
+
+    @rpc(expected_exceptions=SemPapelError)
+    def modelo_planilha(self) -> str:
+        """The onboarding spreadsheet template, base64-encoded XLSX."""
+        return base64.b64encode(importacao.modelo()).decode("ascii")
+
+    @rpc(expected_exceptions=SemPapelError)
+    def importar_planilha(self, arquivos: list[dict[str, str]], simular: bool = False) -> dict:
+        """`arquivos`: [{"nome": file name, "conteudo": base64}] (one XLSX, or CSVs by sheet)."""
+        self.call.require_administrator()
+        try:
+            decoded = [
+                (str(a["nome"]), base64.b64decode(a["conteudo"], validate=True)) for a in arquivos
+            ]
+        except (KeyError, TypeError, binascii.Error) as exc:
+            raise DadosInvalidos("Arquivos mal codificados.", code="arquivo_invalido") from exc
+        # Reading a workbook is seconds of pure Python: a thread keeps the hub answering.
+        linhas = tpool.execute(importacao.ler, decoded)
+        return importacao.importar(self.db.unit_of_work(), linhas, bool(simular))
 
 
 SERVICE = TenancyService
