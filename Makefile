@@ -40,6 +40,7 @@ bench: install
 	$(VENV)/bin/python bench/bench_green_driver.py
 	$(VENV)/bin/python bench/bench_gateway.py
 	$(VENV)/bin/python bench/bench_tenant_scale.py
+	$(VENV)/bin/python bench/bench_planilha.py
 
 clean: down
 	rm -rf $(VENV) .run .pytest_cache .ruff_cache
