@@ -11,6 +11,7 @@ commands name a municipality explicitly, through `for_municipio`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -32,10 +33,16 @@ class UnitOfWork:
         self.tenant = tenant
         self._engine = engine
         self.session: Session | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(bind=self._engine, expire_on_commit=False)
+        self._after_commit = []
         return self
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction has committed (never if it rolls back)."""
+        self._after_commit.append(callback)
 
     def __exit__(self, *exc: object) -> None:
         # close() rolls back anything uncommitted and detaches objects without
@@ -46,6 +53,9 @@ class UnitOfWork:
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
     def rollback(self) -> None:
         assert self.session is not None
