@@ -98,6 +98,24 @@ class Settings:
     activation_days: int = _setting(
         "SEMPAPEL_ACTIVATION_DAYS", 14, "validity of one-time account activation codes", int
     )
+    outbox_relay: str = _setting(
+        "SEMPAPEL_OUTBOX_RELAY",
+        "on",
+        "on, or off to leave events waiting in the outbox tables (tests, maintenance)",
+    )
+    outbox_sweep_seconds: float = _setting(
+        "SEMPAPEL_OUTBOX_SWEEP_SECONDS",
+        30.0,
+        "how often the relay looks for events nobody announced in every municipality schema "
+        "(commits wake it at once; the sweep is the safety net: ~1 ms per schema)",
+        float,
+    )
+    catalog_cache_seconds: float = _setting(
+        "SEMPAPEL_CATALOG_CACHE_SECONDS",
+        10.0,
+        "how long processos reuses a municipality's units and catalog before asking tenancy",
+        float,
+    )
     log_format: str = _setting(
         "SEMPAPEL_LOG_FORMAT", "auto", "json, console, or auto (json unless on a terminal)"
     )
