@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install up down test lint format bench clean
+.PHONY: install up down test lint format bench docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: install
 	$(VENV)/bin/python bench/bench_gateway.py
 	$(VENV)/bin/python bench/bench_tenant_scale.py
 	$(VENV)/bin/python bench/bench_planilha.py
+
+docs: install
+	$(VENV)/bin/python -m services.operador.docs_api
 
 clean: down
 	rm -rf $(VENV) .run .pytest_cache .ruff_cache

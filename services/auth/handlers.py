@@ -206,6 +206,11 @@ def _exigir(uow: UnitOfWork, login: str) -> Usuario:
     return usuario
 
 
+def por_login(uow: UnitOfWork, login: str) -> Usuario:
+    with uow:
+        return _exigir(uow, login)
+
+
 def perfil(uow: UnitOfWork, usuario_id: str) -> Usuario:
     with uow:
         usuario = uow.session.get(Usuario, usuario_id)

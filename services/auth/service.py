@@ -72,7 +72,10 @@ class AuthService(ProbedService):
         administrador = conta.administrador or any(
             u["perfil"] == "administrador" for u in unidades.values()
         )
-        return self.credentials.tokens.issue(conta.id, conta.login, ibge, unidade, administrador)
+        unidade_id = next((uid for uid, u in unidades.items() if u["sigla"] == unidade), None)
+        return self.credentials.tokens.issue(
+            conta.id, conta.login, ibge, unidade, administrador, unidade_id
+        )
 
     def _token_response(
         self, conta: Any, ibge: str, unidade: str | None, unidades: dict
@@ -139,6 +142,19 @@ class AuthService(ProbedService):
         return handlers.novo_codigo_ativacao(
             self.db.unit_of_work(), login, self.credentials.activation_days
         )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def usuario_por_login(self, login: str) -> dict[str, Any]:
+        """A user of the caller's municipality, with the ids of the units it works in."""
+        self.call.identity  # noqa: B018 - authenticated callers only
+        conta = handlers.por_login(self.db.unit_of_work(), login)
+        return {
+            "id": conta.id,
+            "login": conta.login,
+            "nome": conta.nome,
+            "ativo": conta.ativo,
+            "unidades": sorted(handlers.permissoes(self.db.unit_of_work(), conta.id)),
+        }
 
     @rpc(expected_exceptions=EXPECTED)
     def me(self) -> dict[str, Any]:

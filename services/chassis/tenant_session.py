@@ -37,7 +37,6 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(bind=self._engine, expire_on_commit=False)
-        self._after_commit = []
         return self
 
     def on_commit(self, callback: Callable[[], None]) -> None:

@@ -28,10 +28,11 @@ class Identity:
     usuario_id: str
     login: str
     tenant: Tenant
-    unidade: str | None
+    unidade: str | None  # the current unit's sigla, for display
     administrador: bool
     token_id: str
     expires_at: int
+    unidade_id: str | None = None  # the current unit's id: stable when a sigla changes
 
 
 class TokenService:
@@ -50,6 +51,7 @@ class TokenService:
         ibge: str,
         unidade: str | None = None,
         administrador: bool = False,
+        unidade_id: str | None = None,
     ) -> str:
         now = int(time.time())
         claims = {
@@ -63,6 +65,8 @@ class TokenService:
         }
         if unidade is not None:
             claims["uni"] = unidade
+        if unidade_id is not None:
+            claims["uid"] = unidade_id
         if administrador:
             claims["adm"] = True
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
@@ -91,4 +95,5 @@ class TokenService:
             administrador=claims.get("adm") is True,
             token_id=str(claims["jti"]),
             expires_at=int(claims["exp"]),
+            unidade_id=claims.get("uid") if isinstance(claims.get("uid"), str) else None,
         )

@@ -30,5 +30,8 @@ class TtlCache(Generic[V]):
         self._entries[key] = (now + self.ttl_seconds, value)
         return value
 
+    def forget(self, key: Hashable) -> None:
+        self._entries.pop(key, None)
+
     def clear(self) -> None:
         self._entries.clear()

@@ -28,7 +28,10 @@ _ERROR_TEXT = {
 def routes(service_cls: type) -> list[ApiRoute]:
     """The routes a service class declares (unbound: `method_name` is set here)."""
     found = []
-    for name, attr in vars(service_cls).items():
+    members = {}
+    for cls in reversed(service_cls.__mro__):  # route mixins included, subclasses win
+        members.update(vars(cls))
+    for name, attr in members.items():
         for entrypoint in getattr(attr, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, ApiRoute):
                 entrypoint.method_name = name
@@ -94,10 +97,12 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
                 "multipart/form-data": {"schema": {"type": "object", "properties": fields}}
             },
         }
-    if doc.response is not None:
+    if doc.status == 204:
+        op["responses"]["204"] = {"description": "Feito, sem conteúdo"}
+    elif doc.response is not None:
         ref = _schema_ref(doc.response, components)
         schema = {"type": "array", "items": ref} if doc.response_list else ref
-        op["responses"]["200"] = {"description": "OK", "content": _json(schema)}
+        op["responses"][str(doc.status)] = {"description": "OK", "content": _json(schema)}
     elif doc.produces:
         content = {doc.produces: {"schema": {"type": "string", "contentMediaType": doc.produces}}}
         op["responses"]["200"] = {"description": "OK", "content": content}

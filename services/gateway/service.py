@@ -12,7 +12,8 @@ from services.chassis.errors import NaoEncontrado, TipoNaoSuportado
 from services.chassis.health import ReadinessProbe, probe_result
 from services.chassis.rpc_client import ServiceRpc
 from services.chassis.spreadsheet import XLSX_MEDIA_TYPE
-from services.gateway import openapi
+from services.gateway import asyncapi, openapi
+from services.gateway.rotas_processos import RotasProcessos
 from services.gateway.schemas import (
     AtivacaoConta,
     CodigoAtivacao,
@@ -56,7 +57,7 @@ CATALOGO_ITEM = (
 BACKEND_SERVICES = ("auth", "tenancy", "processos", "documentos", "busca")
 
 
-class GatewayService:
+class GatewayService(RotasProcessos):
     name = "gateway"
 
     call = CallContext()
@@ -98,6 +99,16 @@ class GatewayService:
     )
     def openapi_document(self, request: Request) -> dict[str, Any]:
         return openapi.document(type(self))
+
+    @api(
+        "GET",
+        "/api/v1/asyncapi.json",
+        summary="O documento AsyncAPI 3.0 dos eventos publicados",
+        raw=True,
+        tags=("operação",),
+    )
+    def asyncapi_document(self, request: Request) -> dict[str, Any]:
+        return asyncapi.document()
 
     @api(
         "GET",

@@ -61,6 +61,8 @@ class RouteDoc:
     multipart: dict[str, str] | None = None
     # The media type of a non-JSON answer (for OpenAPI).
     produces: str | None = None
+    # The success status (for OpenAPI): 201 for creations, 204 for answers without a body.
+    status: int = 200
 
 
 class ApiApp:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from services.chassis.errors import Conflito, DadosInvalidos, NaoEncontrado
+from services.chassis.niveis_acesso import checar_hipotese
 from services.chassis.tenant_session import UnitOfWork
 from services.tenancy.tenant_tables import (
     hipotese_legal,
@@ -25,10 +26,10 @@ from services.tenancy.tenant_tables import (
     plano_versao,
     tipo_documento,
     tipo_processo,
+    unidade,
 )
 
 DADOS = Path(__file__).parent / "dados"
-NIVEIS = ("publico", "restrito", "sigiloso")
 APLICACOES = ("interno", "externo", "ambos")
 NUMERACOES = ("nenhuma", "sequencial_unidade", "anual_unidade", "anual_municipio")
 DESTINACOES = ("eliminacao", "guarda_permanente")
@@ -64,26 +65,6 @@ def _um_de(valor: object, campo: str, opcoes: tuple[str, ...]) -> str:
             f"{campo} deve ser um de: {', '.join(opcoes)}.", code=f"{campo}_invalido"
         )
     return str(valor)
-
-
-def checar_hipotese(nivel: str, hipotese: dict[str, Any] | None) -> None:
-    """Restrito and sigiloso need a hypothesis that allows that level; público takes none."""
-    _um_de(nivel, "nivel_acesso", NIVEIS)
-    if nivel == "publico":
-        if hipotese is not None:
-            raise DadosInvalidos(
-                "Acesso público não leva hipótese legal.", code="hipotese_legal_indevida"
-            )
-        return
-    if hipotese is None:
-        raise DadosInvalidos(
-            "Acesso restrito ou sigiloso exige hipótese legal.", code="hipotese_legal_obrigatoria"
-        )
-    if not hipotese[f"permite_{nivel}"]:
-        raise DadosInvalidos(
-            f"A hipótese legal {hipotese['nome']} não permite acesso {nivel}.",
-            code="hipotese_legal_incompativel",
-        )
 
 
 @functools.cache
@@ -576,6 +557,61 @@ def desativar(uow: UnitOfWork, qual: str, id_: str) -> None:
         coluna = "ativa" if qual == "hipoteses_legais" else "ativo"
         uow.session.execute(tabela.update().where(tabela.c.id == id_).values({coluna: False}))
         uow.commit()
+
+
+def diretorio(uow: UnitOfWork) -> dict[str, Any]:
+    """What processos needs to open processes, in one read: units, types, hypotheses, codes."""
+    with uow:
+        s = uow.session
+        hipoteses = {r.nome: _hipotese_completa(r) for r in s.execute(select(hipotese_legal))}
+        por_id = {h["id"]: h["nome"] for h in hipoteses.values()}
+        codigos = dict(
+            s.execute(
+                select(plano_item.c.codigo, plano_item.c.id)
+                .join(plano_versao, plano_versao.c.id == plano_item.c.versao_id)
+                .where(plano_versao.c.vigente.is_(True))
+            ).all()
+        )
+        itens = dict(
+            s.execute(
+                select(plano_item.c.id, plano_item.c.codigo).where(
+                    plano_item.c.id.in_(select(tipo_processo.c.plano_item_id))
+                )
+            ).all()
+        )
+        tipos = {
+            r.id: {
+                "id": r.id,
+                "nome": r.nome,
+                "classificacao": itens.get(r.plano_item_id),
+                "nivel_acesso_sugerido": r.nivel_acesso_sugerido,
+                "hipotese_legal": por_id.get(r.hipotese_id),
+                "ativo": r.ativo,
+            }
+            for r in s.execute(select(tipo_processo))
+        }
+        unidades = {
+            r.id: {"id": r.id, "sigla": r.sigla, "nome": r.nome, "ativa": r.ativa}
+            for r in s.execute(
+                select(unidade.c.id, unidade.c.sigla, unidade.c.nome, unidade.c.ativa)
+            )
+        }
+        return {
+            "unidades": unidades,
+            "tipos": tipos,
+            "hipoteses": hipoteses,
+            "classificacoes": codigos,
+        }
+
+
+def _hipotese_completa(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "nome": row.nome,
+        "permite_restrito": row.permite_restrito,
+        "permite_sigiloso": row.permite_sigiloso,
+        "ativa": row.ativa,
+    }
 
 
 def ler(uow: UnitOfWork, qual: str) -> Any:

@@ -121,7 +121,10 @@ def atualizar(
 
 
 def desativar(uow: UnitOfWork, sigla: str, tem_processos_abertos: Callable[[str], bool]) -> Unidade:
-    """Deactivate a unit; refused while processes are open in it or active units hang below."""
+    """Deactivate a unit; refused while processes are open in it or active units hang below.
+
+    `tem_processos_abertos` takes the unit's id.
+    """
     with uow:
         todas = _todas(uow, lock=True)
         alvo = _por_sigla(todas, sigla)
@@ -129,7 +132,7 @@ def desativar(uow: UnitOfWork, sigla: str, tem_processos_abertos: Callable[[str]
             raise Conflito(
                 "Desative antes as unidades subordinadas.", code="unidade_com_subordinadas"
             )
-        if tem_processos_abertos(alvo.sigla):
+        if tem_processos_abertos(alvo.id):
             raise Conflito("A unidade tem processos abertos.", code="unidade_com_processos")
         alvo.ativa = False
         alvo.atualizado_em = _now()

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.chassis.errors import SemPapelError
+from services.chassis.niveis_acesso import NIVEIS as NIVEIS_ACESSO
+from services.chassis.niveis_acesso import checar_hipotese
 from services.chassis.spreadsheet import Column, Review, Row, SheetSpec, normalize_name
 from services.tenancy import catalogo
 from services.tenancy import unidades as dominio
@@ -566,7 +568,7 @@ TIPOS_PROCESSO = SheetSpec(
         ),
     ),
 )
-_NIVEIS = _rotulos(NIVEIS, catalogo.NIVEIS)
+_NIVEIS = _rotulos(NIVEIS, NIVEIS_ACESSO)
 _COLUNAS_TIPO = {
     "codigo": "classificacao",
     "nivel_acesso_sugerido": "nivel",
@@ -647,7 +649,7 @@ class TiposProcessoImporter:
                 hipotese = None  # público takes none
             if nivel is not None and len(review.problems) == problemas:
                 try:
-                    catalogo.checar_hipotese(nivel, hipotese)
+                    checar_hipotese(nivel, hipotese)
                 except SemPapelError as exc:
                     review.problem(sheet, row, "hipotese", exc.code, exc.message)
             if len(review.problems) > problemas:

@@ -11,6 +11,7 @@ from nameko.rpc import rpc
 
 from services.chassis.errors import DadosInvalidos, SemPapelError
 from services.chassis.probed_service import ProbedService
+from services.chassis.rpc_client import ServiceRpc
 from services.chassis.tenant_session import TenantDatabase
 from services.tenancy import catalogo, handlers, importacao, registry
 from services.tenancy.dependencies import RegistryDatabase
@@ -18,16 +19,12 @@ from services.tenancy.dependencies import RegistryDatabase
 ALTERAVEIS = frozenset({"nova_sigla", "nome", "sigla_superior", "protocolo", "arquivo"})
 
 
-def sem_processos_abertos(sigla: str) -> bool:
-    """Hook for the processes issue: until processos exists, no unit has open processes."""
-    return False
-
-
 class TenancyService(ProbedService):
     name = "tenancy"
 
     registry_db = RegistryDatabase()
     db = TenantDatabase()
+    processos = ServiceRpc("processos")
 
     @rpc(expected_exceptions=SemPapelError)
     def listar_municipios_ativos(self) -> list[dict[str, str]]:
@@ -82,8 +79,15 @@ class TenancyService(ProbedService):
     @rpc(expected_exceptions=SemPapelError)
     def desativar_unidade(self, sigla: str) -> dict[str, Any]:
         self.call.require_administrator()
-        desativada = handlers.desativar(self.db.unit_of_work(), sigla, sem_processos_abertos)
+        desativada = handlers.desativar(
+            self.db.unit_of_work(), sigla, self.processos.unidade_tem_processos_abertos
+        )
         return handlers.resumo(desativada)
+
+    @rpc(expected_exceptions=SemPapelError)
+    def diretorio(self) -> dict[str, Any]:
+        """Units, process types, hypotheses and plan codes of the caller's municipality."""
+        return catalogo.diretorio(self.db.unit_of_work())
 
     @rpc(expected_exceptions=SemPapelError)
     def listar_catalogo(self, qual: str) -> Any:

@@ -1,0 +1,941 @@
+"""One function per processos command: lock the process, check the rules, write, record, commit.
+
+Every change appends to the history (andamento) and writes its event to the
+outbox in the same transaction; the caller's `on_commit` hook wakes the relay.
+Reads return 404 for what the caller may not see, so existence does not leak.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.chassis.errors import Conflito, DadosInvalidos
+from services.chassis.niveis_acesso import checar_hipotese, mais_restritivo, validar_nivel
+from services.chassis.outbox import record_event
+from services.chassis.tenant_session import UnitOfWork
+from services.processos import dominio, nup
+from services.processos.dominio import ABERTO, FECHADO, NAO_RECEBIDO, Processo, UnidadeNoProcesso
+from services.processos.tables import (
+    andamento,
+    credencial,
+    interessado,
+    numeracao_config,
+    numeracao_sequencia,
+    outbox,
+    processo,
+    processo_unidade,
+    relacao,
+)
+
+LIMITE_CAIXA = 200
+
+
+@dataclass(frozen=True)
+class Ator:
+    """Who acts, from the verified token: the user and the current unit (may be None)."""
+
+    usuario_id: str
+    login: str
+    unidade_id: str | None
+
+
+def _agora() -> datetime:
+    return datetime.now(UTC)
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+# Numbering
+
+
+def configuracao(session: Session, ibge: str) -> dict[str, str]:
+    """The municipality's numbering; by default NUP with the IBGE code's last five digits."""
+    row = session.execute(select(numeracao_config).where(numeracao_config.c.id == 1)).first()
+    if row is None:
+        return {"formato": "nup", "prefixo": ibge[2:]}
+    return {"formato": row.formato, "prefixo": row.prefixo}
+
+
+def ler_numeracao(uow: UnitOfWork) -> dict[str, str]:
+    with uow:
+        return configuracao(uow.session, uow.tenant.ibge)
+
+
+def definir_numeracao(uow: UnitOfWork, formato: str, prefixo: str) -> dict[str, str]:
+    """Change the format or prefix; a new prefix has its own sequences, so numbers never clash."""
+    nup.validar_prefixo(formato, prefixo)
+    with uow:
+        valores = {"formato": formato, "prefixo": prefixo, "atualizado_em": _agora()}
+        changed = uow.session.execute(
+            update(numeracao_config).where(numeracao_config.c.id == 1).values(**valores)
+        )
+        if changed.rowcount == 0:
+            uow.session.execute(insert(numeracao_config).values(id=1, **valores))
+        uow.commit()
+    return {"formato": formato, "prefixo": prefixo}
+
+
+def proximo_numero(session: Session, formato: str, prefixo: str, ano: int) -> nup.Numero:
+    """The next number of the year, in the caller's transaction.
+
+    The sequence row stays locked until that transaction ends: concurrent creators
+    (any replica) queue on it, and a rollback gives the number back, so the
+    sequence never skips or repeats. Callers number last, just before commit.
+    """
+    chave = and_(numeracao_sequencia.c.prefixo == prefixo, numeracao_sequencia.c.ano == ano)
+    for _ in range(2):
+        ultimo = session.execute(
+            update(numeracao_sequencia)
+            .where(chave)
+            .values(ultimo=numeracao_sequencia.c.ultimo + 1)
+            .returning(numeracao_sequencia.c.ultimo)
+        ).scalar()
+        if ultimo is not None:
+            return nup.gerar(formato, prefixo, ultimo, ano)
+        try:
+            with session.begin_nested():  # the year's first number: create its row
+                session.execute(
+                    insert(numeracao_sequencia).values(prefixo=prefixo, ano=ano, ultimo=1)
+                )
+            return nup.gerar(formato, prefixo, 1, ano)
+        except IntegrityError:
+            continue  # another transaction created it first: take the next one after it
+    raise Conflito("Não foi possível numerar o processo; tente de novo.", code="numeracao_ocupada")
+
+
+# Loading, history, events
+
+
+def _estado(session: Session, processo_id: str, lock: bool) -> tuple[Any, Processo]:
+    query = select(processo).where(processo.c.id == processo_id)
+    row = session.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise dominio.nao_encontrado()
+    unidades = {
+        r.unidade_id: UnidadeNoProcesso(r.unidade_id, r.situacao, r.atribuido_a, r.marcador)
+        for r in session.execute(
+            select(processo_unidade).where(processo_unidade.c.processo_id == processo_id)
+        )
+    }
+    credenciados = set(
+        session.scalars(
+            select(credencial.c.usuario_id).where(credencial.c.processo_id == processo_id)
+        )
+    )
+    estado = Processo(
+        row.id,
+        row.numero,
+        row.nivel_efetivo,
+        row.sobrestado,
+        row.principal_id,
+        unidades,
+        credenciados,
+    )
+    return row, estado
+
+
+def _visivel(session: Session, ator: Ator, processo_id: str, lock: bool) -> tuple[Any, Processo]:
+    """The process if the caller may read it (an annexed one through its main); else 404."""
+    row, estado = _estado(session, processo_id, lock)
+    julgado, vistos = estado, {estado.id}
+    while julgado.principal_id is not None and julgado.principal_id not in vistos:
+        vistos.add(julgado.principal_id)
+        _, julgado = _estado(session, julgado.principal_id, lock=False)
+    if not dominio.pode_ler(julgado, ator.unidade_id, ator.usuario_id):
+        raise dominio.nao_encontrado()
+    return row, estado
+
+
+def resolver(session: Session, referencia: str) -> str:
+    """A process id from its id or its number (with or without punctuation)."""
+    referencia = str(referencia).strip()
+    if len(referencia) == 32 and all(c in "0123456789abcdef" for c in referencia):
+        return referencia
+    numero = nup.ler(referencia)
+    if numero is None:
+        raise dominio.nao_encontrado()
+    found = session.scalar(select(processo.c.id).where(processo.c.numero == numero.digitos))
+    if found is None:
+        raise dominio.nao_encontrado()
+    return found
+
+
+def _snapshot(session: Session, processo_id: str) -> dict[str, Any]:
+    row = session.execute(select(processo).where(processo.c.id == processo_id)).one()
+    interessados = session.execute(
+        select(interessado.c.nome, interessado.c.documento)
+        .where(interessado.c.processo_id == processo_id)
+        .order_by(interessado.c.ordem)
+    )
+    unidades = session.execute(
+        select(processo_unidade.c.unidade_id, processo_unidade.c.situacao).where(
+            processo_unidade.c.processo_id == processo_id
+        )
+    )
+    credenciados = session.scalars(
+        select(credencial.c.usuario_id).where(credencial.c.processo_id == processo_id)
+    )
+    return _snapshot_de(
+        row._mapping,
+        [dict(r._mapping) for r in interessados],
+        [dict(r._mapping) for r in unidades],
+        sorted(credenciados),
+    )
+
+
+def _snapshot_de(
+    row: Any, interessados: list[dict], unidades: list[dict], credenciados: list[str]
+) -> dict[str, Any]:
+    numero = nup.Numero(row["formato"], row["numero"])
+    return {
+        "id": row["id"],
+        "numero": row["numero"],
+        "numero_formatado": numero.formatado,
+        "versao": row["versao"],
+        "tipo_processo_id": row["tipo_processo_id"],
+        "tipo_nome": row["tipo_nome"],
+        "especificacao": row["especificacao"],
+        "classificacao": row["classificacao"],
+        "nivel_acesso": row["nivel_acesso"],
+        "nivel_efetivo": row["nivel_efetivo"],
+        "hipotese_legal": row["hipotese_legal_nome"],
+        "interessados": [{"nome": i["nome"], "documento": i["documento"]} for i in interessados],
+        "unidade_geradora_id": row["unidade_geradora_id"],
+        "unidades": sorted(
+            ({"unidade_id": u["unidade_id"], "situacao": u["situacao"]} for u in unidades),
+            key=lambda u: u["unidade_id"],
+        ),
+        "credenciados": credenciados,
+        "principal_id": row["principal_id"],
+        "sobrestado": row["sobrestado"],
+        "criado_em": row["criado_em"].isoformat(),
+        "atualizado_em": row["atualizado_em"].isoformat(),
+    }
+
+
+def _registrar(
+    session: Session,
+    ator: Ator,
+    processo_id: str,
+    tipo: str,
+    detalhes: dict[str, Any],
+    agora: datetime,
+) -> None:
+    """Append to the history, bump the version, and write the event: one transaction."""
+    seq = session.scalar(
+        select(func.coalesce(func.max(andamento.c.seq), 0)).where(
+            andamento.c.processo_id == processo_id
+        )
+    )
+    session.execute(
+        insert(andamento).values(
+            id=_id(),
+            processo_id=processo_id,
+            seq=seq + 1,
+            tipo=tipo,
+            unidade_id=ator.unidade_id,
+            usuario_id=ator.usuario_id,
+            usuario_login=ator.login,
+            criado_em=agora,
+            detalhes=json.dumps(detalhes, ensure_ascii=False),
+        )
+    )
+    session.execute(
+        update(processo)
+        .where(processo.c.id == processo_id)
+        .values(versao=processo.c.versao + 1, atualizado_em=agora)
+    )
+    _evento(session, ator, tipo, _snapshot(session, processo_id), detalhes)
+
+
+def _evento(
+    session: Session, ator: Ator, tipo: str, snapshot: dict[str, Any], detalhes: dict
+) -> None:
+    record_event(
+        session,
+        outbox,
+        f"processo.{tipo}",
+        snapshot["id"],
+        {
+            "processo": snapshot,
+            "unidade_id": ator.unidade_id,
+            "usuario_id": ator.usuario_id,
+            "detalhes": detalhes,
+        },
+    )
+
+
+# Opening a process
+
+
+def gerar(
+    uow: UnitOfWork,
+    ator: Ator,
+    diretorio: dict[str, Any],
+    dados: dict[str, Any],
+    agora: datetime | None = None,
+) -> dict[str, Any]:
+    """Open a process in the caller's unit and number it in the same transaction."""
+    unidade_id = dominio.exigir_unidade(ator.unidade_id)
+    tipo = diretorio["tipos"].get(str(dados.get("tipo_processo") or ""))
+    if tipo is None or not tipo["ativo"]:
+        raise DadosInvalidos(
+            "Tipo de processo inexistente ou inativo.", code="tipo_processo_invalido"
+        )
+    especificacao = " ".join(str(dados.get("especificacao") or "").split())
+    if not especificacao or len(especificacao) > 500:
+        raise DadosInvalidos(
+            "A especificação é obrigatória (até 500 caracteres).", code="especificacao_invalida"
+        )
+    codigo = dados.get("classificacao") or tipo["classificacao"]
+    plano_item_id = diretorio["classificacoes"].get(codigo or "")
+    if plano_item_id is None:
+        raise DadosInvalidos(
+            f"Código de classificação {codigo!r} não existe no plano vigente.",
+            code="classificacao_nao_encontrada",
+        )
+    nivel = validar_nivel(dados.get("nivel_acesso") or tipo["nivel_acesso_sugerido"])
+    nome_hipotese = dados.get("hipotese_legal")
+    if nome_hipotese is None and nivel == tipo["nivel_acesso_sugerido"]:
+        nome_hipotese = tipo["hipotese_legal"]
+    hipotese = None
+    if nome_hipotese:
+        hipotese = diretorio["hipoteses"].get(nome_hipotese)
+        if hipotese is None or not hipotese["ativa"]:
+            raise DadosInvalidos(
+                f"Hipótese legal {nome_hipotese!r} não encontrada.",
+                code="hipotese_legal_nao_encontrada",
+            )
+    checar_hipotese(nivel, hipotese)
+    interessados = dominio.validar_interessados(list(dados.get("interessados") or []))
+    observacoes = dados.get("observacoes")
+    if observacoes is not None and len(str(observacoes)) > 1000:
+        raise DadosInvalidos("Observações: até 1000 caracteres.", code="observacoes_longas")
+    agora = agora or _agora()
+    pid = _id()
+    with uow:
+        session = uow.session
+        config = configuracao(session, uow.tenant.ibge)
+        row = {
+            "id": pid,
+            "numero": None,
+            "formato": config["formato"],
+            "ano": agora.year,
+            "tipo_processo_id": tipo["id"],
+            "tipo_nome": tipo["nome"],
+            "especificacao": especificacao,
+            "classificacao": codigo,
+            "plano_item_id": plano_item_id,
+            "nivel_acesso": nivel,
+            "hipotese_legal_id": hipotese["id"] if hipotese else None,
+            "hipotese_legal_nome": hipotese["nome"] if hipotese else None,
+            "nivel_documentos": "publico",
+            "nivel_efetivo": nivel,
+            "observacoes": observacoes,
+            "unidade_geradora_id": unidade_id,
+            "usuario_gerador_id": ator.usuario_id,
+            "sobrestado": False,
+            "sobrestado_motivo": None,
+            "principal_id": None,
+            "versao": 1,
+            "criado_em": agora,
+            "atualizado_em": agora,
+        }
+        session.execute(insert(processo).values(**row))
+        if interessados:
+            session.execute(insert(interessado), [{"processo_id": pid, **i} for i in interessados])
+        no_gerador = {
+            "processo_id": pid,
+            "unidade_id": unidade_id,
+            "situacao": ABERTO,
+            "recebido_em": agora,
+            "atualizado_em": agora,
+        }
+        session.execute(insert(processo_unidade).values(**no_gerador))
+        credenciados = []
+        if nivel == "sigiloso":  # whoever opens a sigiloso process holds its first credential
+            session.execute(
+                insert(credencial).values(
+                    processo_id=pid,
+                    usuario_id=ator.usuario_id,
+                    concedida_por=ator.usuario_id,
+                    concedida_em=agora,
+                )
+            )
+            credenciados = [ator.usuario_id]
+        session.execute(
+            insert(andamento).values(
+                id=_id(),
+                processo_id=pid,
+                seq=1,
+                tipo="gerado",
+                unidade_id=unidade_id,
+                usuario_id=ator.usuario_id,
+                usuario_login=ator.login,
+                criado_em=agora,
+                detalhes="{}",
+            )
+        )
+        # Numbered last: the sequence row is locked only from here to the commit.
+        numero = proximo_numero(session, config["formato"], config["prefixo"], agora.year)
+        session.execute(update(processo).where(processo.c.id == pid).values(numero=numero.digitos))
+        row["numero"] = numero.digitos
+        snapshot = _snapshot_de(row, interessados, [no_gerador], credenciados)
+        _evento(session, ator, "gerado", snapshot, {"numero": numero.formatado})
+        uow.commit()
+    return {"id": pid, "numero": numero.formatado, "versao": 1}
+
+
+# Reading
+
+
+def detalhe(uow: UnitOfWork, ator: Ator, referencia: str) -> dict[str, Any]:
+    """The process as the caller sees it; a destination unit opening it for the first time
+    receives it (as SEI does)."""
+    with uow:
+        session = uow.session
+        pid = resolver(session, referencia)
+        _, estado = _visivel(session, ator, pid, lock=False)
+        if (
+            ator.unidade_id
+            and estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO
+            and estado.principal_id is None
+        ):
+            _receber(session, ator, pid, _agora())
+            uow.commit()
+        snapshot = _snapshot(session, pid)
+        detalhes = session.execute(
+            select(
+                processo.c.observacoes,
+                processo.c.sobrestado_motivo,
+                processo.c.nivel_documentos,
+                processo.c.usuario_gerador_id,
+            ).where(processo.c.id == pid)
+        ).one()
+        nos = {
+            r.unidade_id: r
+            for r in session.execute(
+                select(processo_unidade).where(processo_unidade.c.processo_id == pid)
+            )
+        }
+        anexos = session.execute(
+            select(processo.c.id, processo.c.numero, processo.c.formato).where(
+                processo.c.principal_id == pid
+            )
+        )
+        relacionados = session.execute(
+            select(relacao.c.processo_a, relacao.c.processo_b).where(
+                or_(relacao.c.processo_a == pid, relacao.c.processo_b == pid)
+            )
+        )
+        outros = [r.processo_b if r.processo_a == pid else r.processo_a for r in relacionados]
+        numeros = _numeros(session, [*outros, snapshot["principal_id"] or ""])
+        minha = nos.get(ator.unidade_id or "")
+        return {
+            **snapshot,
+            "observacoes": detalhes.observacoes,
+            "sobrestado_motivo": detalhes.sobrestado_motivo,
+            "nivel_documentos": detalhes.nivel_documentos,
+            "usuario_gerador_id": detalhes.usuario_gerador_id,
+            "unidades": [
+                {**u, "atribuido_a": nos[u["unidade_id"]].atribuido_a} for u in snapshot["unidades"]
+            ],
+            "anexos": [
+                {"id": a.id, "numero": nup.Numero(a.formato, a.numero).formatado} for a in anexos
+            ],
+            "principal": numeros.get(snapshot["principal_id"] or ""),
+            "relacionados": [numeros[o] for o in outros if o in numeros],
+            "na_minha_unidade": {
+                "situacao": minha.situacao,
+                "atribuido_a": minha.atribuido_a,
+                "marcador": minha.marcador,
+            }
+            if minha
+            else None,
+        }
+
+
+def _numeros(session: Session, ids: list[str]) -> dict[str, dict[str, str]]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(processo.c.id, processo.c.numero, processo.c.formato).where(processo.c.id.in_(ids))
+    )
+    return {r.id: {"id": r.id, "numero": nup.Numero(r.formato, r.numero).formatado} for r in rows}
+
+
+def andamentos(uow: UnitOfWork, ator: Ator, referencia: str) -> list[dict[str, Any]]:
+    with uow:
+        session = uow.session
+        pid = resolver(session, referencia)
+        _visivel(session, ator, pid, lock=False)
+        rows = session.execute(
+            select(andamento).where(andamento.c.processo_id == pid).order_by(andamento.c.seq)
+        )
+        return [
+            {
+                "seq": r.seq,
+                "tipo": r.tipo,
+                "unidade_id": r.unidade_id,
+                "usuario_id": r.usuario_id,
+                "usuario": r.usuario_login,
+                "em": r.criado_em.isoformat(),
+                "detalhes": json.loads(r.detalhes),
+            }
+            for r in rows
+        ]
+
+
+# The lifecycle
+
+
+def enviar(
+    uow: UnitOfWork, ator: Ator, pid: str, destinos: list[str], manter_aberto: bool
+) -> dict[str, Any]:
+    """`destinos`: unit ids, already checked to be active units of the municipality."""
+    with uow:
+        pid = resolver(uow.session, pid)
+        session = uow.session
+        _, estado = _visivel(session, ator, pid, lock=True)
+        origem = dominio.exigir_unidade(ator.unidade_id)
+        dominio.checar_envio(estado, origem, destinos)
+        agora = _agora()
+        for destino in destinos:
+            valores = {
+                "situacao": NAO_RECEBIDO,
+                "atribuido_a": None,
+                "enviado_em": agora,
+                "recebido_em": None,
+                "atualizado_em": agora,
+            }
+            if destino in estado.unidades:
+                session.execute(
+                    update(processo_unidade)
+                    .where(
+                        processo_unidade.c.processo_id == pid,
+                        processo_unidade.c.unidade_id == destino,
+                    )
+                    .values(**valores)
+                )
+            else:
+                session.execute(
+                    insert(processo_unidade).values(processo_id=pid, unidade_id=destino, **valores)
+                )
+        if not manter_aberto:
+            _mudar(session, pid, origem, situacao=FECHADO, atribuido_a=None, atualizado_em=agora)
+        detalhes = {"destinos": destinos, "manter_aberto": manter_aberto}
+        _registrar(session, ator, pid, "enviado", detalhes, agora)
+        uow.commit()
+    return detalhes
+
+
+def _mudar(session: Session, pid: str, unidade_id: str, **valores: Any) -> None:
+    session.execute(
+        update(processo_unidade)
+        .where(processo_unidade.c.processo_id == pid, processo_unidade.c.unidade_id == unidade_id)
+        .values(**valores)
+    )
+
+
+def _receber(session: Session, ator: Ator, pid: str, agora: datetime) -> None:
+    _mudar(session, pid, ator.unidade_id, situacao=ABERTO, recebido_em=agora, atualizado_em=agora)
+    _registrar(session, ator, pid, "recebido", {}, agora)
+
+
+def receber(uow: UnitOfWork, ator: Ator, pid: str) -> None:
+    with uow:
+        pid = resolver(uow.session, pid)
+        _, estado = _visivel(uow.session, ator, pid, lock=True)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        dominio.checar_recebimento(estado, unidade_id)
+        _receber(uow.session, ator, pid, _agora())
+        uow.commit()
+
+
+def concluir(uow: UnitOfWork, ator: Ator, pid: str) -> None:
+    with uow:
+        pid = resolver(uow.session, pid)
+        _, estado = _visivel(uow.session, ator, pid, lock=True)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        dominio.checar_conclusao(estado, unidade_id)
+        agora = _agora()
+        _mudar(
+            uow.session, pid, unidade_id, situacao=FECHADO, atribuido_a=None, atualizado_em=agora
+        )
+        _registrar(uow.session, ator, pid, "concluido", {}, agora)
+        uow.commit()
+
+
+def reabrir(uow: UnitOfWork, ator: Ator, pid: str) -> None:
+    with uow:
+        pid = resolver(uow.session, pid)
+        _, estado = _visivel(uow.session, ator, pid, lock=True)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        dominio.checar_reabertura(estado, unidade_id)
+        agora = _agora()
+        _mudar(uow.session, pid, unidade_id, situacao=ABERTO, atualizado_em=agora)
+        _registrar(uow.session, ator, pid, "reaberto", {}, agora)
+        uow.commit()
+
+
+def atribuir(
+    uow: UnitOfWork, ator: Ator, pid: str, usuario: dict[str, Any] | None
+) -> dict[str, Any]:
+    """`usuario`: {id, login} of a user with a permission in the current unit; None removes."""
+    with uow:
+        pid = resolver(uow.session, pid)
+        _, estado = _visivel(uow.session, ator, pid, lock=True)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        dominio.exigir_aberto(estado, unidade_id)
+        agora = _agora()
+        atual = estado.unidades[unidade_id].atribuido_a
+        novo = usuario["id"] if usuario else None
+        if novo is None and atual is None:
+            raise Conflito("O processo não está atribuído.", code="processo_nao_atribuido")
+        if atual == novo:
+            return {"atribuido_a": novo}
+        _mudar(uow.session, pid, unidade_id, atribuido_a=novo, atualizado_em=agora)
+        detalhes = {"usuario_id": novo, "usuario": usuario["login"] if usuario else None}
+        _registrar(uow.session, ator, pid, "atribuido", detalhes, agora)
+        uow.commit()
+        return {"atribuido_a": novo}
+
+
+def marcar(uow: UnitOfWork, ator: Ator, pid: str, texto: str | None) -> None:
+    """The unit's own marker text on the process (filters the inbox); no event: unit-local."""
+    texto = " ".join(texto.split()) if texto else None
+    if texto and len(texto) > 100:
+        raise DadosInvalidos("Marcador: até 100 caracteres.", code="marcador_longo")
+    with uow:
+        pid = resolver(uow.session, pid)
+        _, estado = _visivel(uow.session, ator, pid, lock=True)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        if estado.situacao_em(unidade_id) not in (ABERTO, NAO_RECEBIDO):
+            raise Conflito(
+                "O processo não está aberto na sua unidade.",
+                code="processo_nao_aberto_na_unidade",
+            )
+        _mudar(uow.session, pid, unidade_id, marcador=texto)
+        uow.commit()
+
+
+def sobrestar(uow: UnitOfWork, ator: Ator, pid: str, motivo: str, sobrestado: bool) -> None:
+    motivo = dominio.validar_motivo(motivo)
+    with uow:
+        pid = resolver(uow.session, pid)
+        _, estado = _visivel(uow.session, ator, pid, lock=True)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        dominio.checar_sobrestamento(estado, unidade_id, sobrestado)
+        uow.session.execute(
+            update(processo)
+            .where(processo.c.id == pid)
+            .values(sobrestado=sobrestado, sobrestado_motivo=motivo if sobrestado else None)
+        )
+        tipo = "sobrestado" if sobrestado else "sobrestamento_removido"
+        _registrar(uow.session, ator, pid, tipo, {"motivo": motivo}, _agora())
+        uow.commit()
+
+
+def _cadeia(session: Session, pid: str) -> list[str]:
+    """The main process of `pid`, its main, and so on (cycle-safe)."""
+    cadeia: list[str] = []
+    atual = session.scalar(select(processo.c.principal_id).where(processo.c.id == pid))
+    while atual is not None and atual not in cadeia:
+        cadeia.append(atual)
+        atual = session.scalar(select(processo.c.principal_id).where(processo.c.id == atual))
+    return cadeia
+
+
+def _dois(session: Session, ator: Ator, pid: str, outro: str) -> tuple[Processo, Processo]:
+    """Both processes locked in id order (no deadlock between opposite requests)."""
+    estados = {uid: _visivel(session, ator, uid, lock=True)[1] for uid in sorted({pid, outro})}
+    return estados[pid], estados[outro]
+
+
+def anexar(uow: UnitOfWork, ator: Ator, pid: str, outro_ref: str, motivo: str) -> dict:
+    motivo = dominio.validar_motivo(motivo)
+    with uow:
+        pid = resolver(uow.session, pid)
+        session = uow.session
+        outro = resolver(session, outro_ref)
+        principal, anexado = _dois(session, ator, pid, outro)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        dominio.checar_anexacao(principal, anexado, unidade_id, _cadeia(session, pid))
+        agora = _agora()
+        session.execute(update(processo).where(processo.c.id == outro).values(principal_id=pid))
+        session.execute(
+            update(processo_unidade)
+            .where(
+                processo_unidade.c.processo_id == outro,
+                processo_unidade.c.situacao.in_((ABERTO, NAO_RECEBIDO)),
+            )
+            .values(situacao=FECHADO, atribuido_a=None, atualizado_em=agora)
+        )
+        numeros = _numeros(session, [pid, outro])
+        _registrar(
+            session, ator, pid, "anexado", {"anexado": numeros[outro], "motivo": motivo}, agora
+        )
+        _registrar(
+            session, ator, outro, "anexado", {"principal": numeros[pid], "motivo": motivo}, agora
+        )
+        uow.commit()
+        return {"principal": numeros[pid], "anexado": numeros[outro]}
+
+
+def desanexar(uow: UnitOfWork, ator: Ator, pid: str, outro_ref: str, motivo: str) -> None:
+    """The annexed process opens again in the current unit, on its own."""
+    motivo = dominio.validar_motivo(motivo)
+    with uow:
+        pid = resolver(uow.session, pid)
+        session = uow.session
+        outro = resolver(session, outro_ref)
+        principal, anexado = _dois(session, ator, pid, outro)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        dominio.checar_desanexacao(principal, anexado, unidade_id)
+        agora = _agora()
+        session.execute(update(processo).where(processo.c.id == outro).values(principal_id=None))
+        valores = {"situacao": ABERTO, "recebido_em": agora, "atualizado_em": agora}
+        if unidade_id in anexado.unidades:
+            _mudar(session, outro, unidade_id, **valores)
+        else:
+            session.execute(
+                insert(processo_unidade).values(processo_id=outro, unidade_id=unidade_id, **valores)
+            )
+        numeros = _numeros(session, [pid, outro])
+        _registrar(
+            session, ator, pid, "desanexado", {"anexado": numeros[outro], "motivo": motivo}, agora
+        )
+        _registrar(
+            session, ator, outro, "desanexado", {"principal": numeros[pid], "motivo": motivo}, agora
+        )
+        uow.commit()
+
+
+def relacionar(uow: UnitOfWork, ator: Ator, pid: str, outro_ref: str, relacionar: bool) -> None:
+    with uow:
+        pid = resolver(uow.session, pid)
+        session = uow.session
+        outro = resolver(session, outro_ref)
+        if outro == pid:
+            raise Conflito(
+                "Um processo não se relaciona consigo mesmo.", code="relacao_consigo_mesmo"
+            )
+        _dois(session, ator, pid, outro)
+        a, b = sorted((pid, outro))
+        chave = and_(relacao.c.processo_a == a, relacao.c.processo_b == b)
+        existe = session.execute(select(relacao.c.processo_a).where(chave)).first() is not None
+        if relacionar and existe:
+            raise Conflito("Os processos já estão relacionados.", code="processos_ja_relacionados")
+        if not relacionar and not existe:
+            raise Conflito("Os processos não estão relacionados.", code="relacao_inexistente")
+        agora = _agora()
+        if relacionar:
+            session.execute(insert(relacao).values(processo_a=a, processo_b=b, criado_em=agora))
+        else:
+            session.execute(delete(relacao).where(chave))
+        tipo = "relacionado" if relacionar else "relacao_removida"
+        numeros = _numeros(session, [pid, outro])
+        _registrar(session, ator, pid, tipo, {"outro": numeros[outro]}, agora)
+        _registrar(session, ator, outro, tipo, {"outro": numeros[pid]}, agora)
+        uow.commit()
+
+
+def dar_ciencia(uow: UnitOfWork, ator: Ator, pid: str) -> None:
+    with uow:
+        pid = resolver(uow.session, pid)
+        _, estado = _visivel(uow.session, ator, pid, lock=True)
+        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        if estado.situacao_em(unidade_id) is None and estado.nivel_efetivo != "sigiloso":
+            raise Conflito(
+                "Só dá ciência uma unidade por onde o processo passou.",
+                code="processo_nunca_esteve_na_unidade",
+            )
+        _registrar(uow.session, ator, pid, "ciencia", {}, _agora())
+        uow.commit()
+
+
+# Credentials (sigiloso)
+
+
+def credenciar(
+    uow: UnitOfWork, ator: Ator, pid: str, usuario: dict[str, Any], conceder: bool
+) -> None:
+    """Grant (holder to another user), renounce (holder, self) or revoke (holder, another)."""
+    with uow:
+        pid = resolver(uow.session, pid)
+        session = uow.session
+        _, estado = _visivel(session, ator, pid, lock=True)
+        if estado.nivel_efetivo != "sigiloso":
+            raise Conflito(
+                "Credenciais existem só em processos sigilosos.", code="processo_nao_sigiloso"
+            )
+        alvo = usuario["id"]
+        agora = _agora()
+        if conceder:
+            if alvo in estado.credenciados:
+                raise Conflito("O usuário já tem credencial.", code="credencial_existente")
+            session.execute(
+                insert(credencial).values(
+                    processo_id=pid,
+                    usuario_id=alvo,
+                    concedida_por=ator.usuario_id,
+                    concedida_em=agora,
+                )
+            )
+            tipo = "credencial_concedida"
+        else:
+            if alvo not in estado.credenciados:
+                raise Conflito("O usuário não tem credencial.", code="credencial_inexistente")
+            if estado.credenciados == {alvo}:
+                raise Conflito(
+                    "A última credencial não pode sair: o processo ficaria inacessível.",
+                    code="ultima_credencial",
+                )
+            session.execute(
+                delete(credencial).where(
+                    credencial.c.processo_id == pid, credencial.c.usuario_id == alvo
+                )
+            )
+            tipo = "credencial_renunciada" if alvo == ator.usuario_id else "credencial_cassada"
+        _registrar(
+            session, ator, pid, tipo, {"usuario_id": alvo, "usuario": usuario["login"]}, agora
+        )
+        uow.commit()
+
+
+# The inbox
+
+
+GRUPOS = ("recebidos", "nao_recebidos", "atribuidos")
+
+
+def _cursor(atualizado_em: datetime, processo_id: str) -> str:
+    raw = f"{atualizado_em.isoformat()}|{processo_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _ler_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        quando, pid = raw.split("|")
+        return datetime.fromisoformat(quando), pid
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise DadosInvalidos("Cursor de página inválido.", code="cursor_invalido") from exc
+
+
+def caixa(
+    uow: UnitOfWork,
+    ator: Ator,
+    grupo: str = "recebidos",
+    tipo_processo: str | None = None,
+    marcador: str | None = None,
+    limite: int = 50,
+    apos: str | None = None,
+) -> dict[str, Any]:
+    """The processes open in the caller's unit, newest change first, by keyset pages."""
+    unidade_id = dominio.exigir_unidade(ator.unidade_id)
+    if grupo not in GRUPOS:
+        raise DadosInvalidos(f"grupo: um de {', '.join(GRUPOS)}.", code="grupo_invalido")
+    limite = max(1, min(int(limite), LIMITE_CAIXA))
+    pu, p = processo_unidade, processo
+    query = (
+        select(
+            p.c.id,
+            p.c.numero,
+            p.c.formato,
+            p.c.tipo_processo_id,
+            p.c.tipo_nome,
+            p.c.especificacao,
+            p.c.nivel_efetivo,
+            p.c.sobrestado,
+            pu.c.situacao,
+            pu.c.atribuido_a,
+            pu.c.marcador,
+            pu.c.atualizado_em,
+        )
+        .select_from(pu.join(p, p.c.id == pu.c.processo_id))
+        .where(pu.c.unidade_id == unidade_id)
+    )
+    if grupo == "nao_recebidos":
+        query = query.where(pu.c.situacao == NAO_RECEBIDO)
+    elif grupo == "recebidos":
+        query = query.where(pu.c.situacao == ABERTO)
+    else:
+        query = query.where(pu.c.atribuido_a == ator.usuario_id, pu.c.situacao == ABERTO)
+    # Sigiloso only for credentialed users, inside the query so pages never reveal it.
+    query = query.where(
+        or_(
+            p.c.nivel_efetivo != "sigiloso",
+            select(credencial.c.usuario_id)
+            .where(credencial.c.processo_id == p.c.id, credencial.c.usuario_id == ator.usuario_id)
+            .exists(),
+        )
+    )
+    if tipo_processo:
+        query = query.where(p.c.tipo_processo_id == tipo_processo)
+    if marcador:
+        query = query.where(func.lower(pu.c.marcador).contains(marcador.lower(), autoescape=True))
+    if apos:
+        quando, ultimo = _ler_cursor(apos)
+        query = query.where(
+            or_(
+                pu.c.atualizado_em < quando,
+                and_(pu.c.atualizado_em == quando, pu.c.processo_id < ultimo),
+            )
+        )
+    query = query.order_by(pu.c.atualizado_em.desc(), pu.c.processo_id.desc()).limit(limite + 1)
+    with uow:
+        rows = uow.session.execute(query).all()
+    pagina = rows[:limite]
+    return {
+        "itens": [
+            {
+                "id": r.id,
+                "numero": nup.Numero(r.formato, r.numero).formatado,
+                "tipo_processo_id": r.tipo_processo_id,
+                "tipo_nome": r.tipo_nome,
+                "especificacao": r.especificacao,
+                "nivel_efetivo": r.nivel_efetivo,
+                "sobrestado": r.sobrestado,
+                "situacao": r.situacao,
+                "atribuido_a": r.atribuido_a,
+                "marcador": r.marcador,
+                "atualizado_em": r.atualizado_em.isoformat(),
+            }
+            for r in pagina
+        ],
+        "proxima": _cursor(pagina[-1].atualizado_em, pagina[-1].id) if len(rows) > limite else None,
+    }
+
+
+def unidade_tem_processos_abertos(uow: UnitOfWork, unidade_id: str) -> bool:
+    with uow:
+        return (
+            uow.session.execute(
+                select(processo_unidade.c.processo_id)
+                .where(
+                    processo_unidade.c.unidade_id == unidade_id,
+                    processo_unidade.c.situacao.in_((ABERTO, NAO_RECEBIDO)),
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+
+def nivel_efetivo(proprio: str, documentos: list[str]) -> str:
+    """The rule the documents issue feeds: the most restrictive level wins."""
+    return mais_restritivo([proprio, *documentos])

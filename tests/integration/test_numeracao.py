@@ -1,0 +1,57 @@
+"""Numbering against the real database: yearly restart, rollback gives the number back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from services.chassis.tenant import Tenant
+from services.chassis.tenant_session import TenantEngines
+from services.processos import handlers, nup
+from services.processos.handlers import Ator
+from services.processos.tables import processo
+from services.tenancy import catalogo
+
+CRISTALINA = "5206206"
+
+
+def test_the_sequence_restarts_each_year_and_never_skips(engine, provision):
+    provision(CRISTALINA, "Cristalina")
+    engines = TenantEngines(engine)
+    tenant = Tenant(CRISTALINA)
+
+    def numero(ano: int, commit: bool = True) -> nup.Numero:
+        with engines.unit_of_work(tenant) as uow:
+            found = handlers.proximo_numero(uow.session, "nup", "06206", ano)
+            if commit:
+                uow.commit()
+            return found
+
+    assert [int(numero(2026).digitos[5:11]) for _ in range(3)] == [1, 2, 3]
+    assert int(numero(2026, commit=False).digitos[5:11]) == 4  # rolled back: given back
+    assert int(numero(2026).digitos[5:11]) == 4
+    assert int(numero(2027).digitos[5:11]) == 1  # a new year starts again
+    assert int(numero(2026).digitos[5:11]) == 5
+    assert nup.ler(numero(2027).formatado) is not None
+
+
+def test_a_process_opened_on_new_year_gets_the_new_years_first_number(engine, provision):
+    provision(CRISTALINA, "Cristalina")
+    engines = TenantEngines(engine)
+    tenant = Tenant(CRISTALINA)
+    diretorio = catalogo.diretorio(engines.unit_of_work(tenant))
+    tipo = next(t for t in diretorio["tipos"].values() if t["nivel_acesso_sugerido"] == "publico")
+    ator = Ator("u" * 32, "operador", "f" * 32)
+    dados = {"tipo_processo": tipo["id"], "especificacao": "Virada do ano"}
+    reveillon = datetime(2031, 12, 31, 23, 59, 59, tzinfo=UTC)
+    ano_novo = datetime(2032, 1, 1, 0, 0, 1, tzinfo=UTC)
+    ultimo = handlers.gerar(engines.unit_of_work(tenant), ator, diretorio, dados, reveillon)
+    primeiro = handlers.gerar(engines.unit_of_work(tenant), ator, diretorio, dados, ano_novo)
+    assert ultimo["numero"].endswith("/2031-" + ultimo["numero"][-2:])
+    assert primeiro["numero"][6:12] == "000001" and "/2032-" in primeiro["numero"]
+    with engines.unit_of_work(tenant) as uow:
+        anos = uow.session.execute(
+            select(processo.c.ano).where(processo.c.id.in_([ultimo["id"], primeiro["id"]]))
+        ).scalars()
+        assert sorted(anos) == [2031, 2032]
