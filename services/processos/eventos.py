@@ -71,6 +71,7 @@ _TIPOS = {
     "processo.credencial_concedida": "Credencial de acesso a processo sigiloso concedida.",
     "processo.credencial_renunciada": "Credencial renunciada pelo próprio usuário.",
     "processo.credencial_cassada": "Credencial cassada por outro credenciado.",
+    "processo.nivel_alterado": "O nível efetivo mudou (o de um documento passou a valer).",
 }
 
 CATALOGO = EventCatalog(

@@ -937,5 +937,32 @@ def unidade_tem_processos_abertos(uow: UnitOfWork, unidade_id: str) -> bool:
 
 
 def nivel_efetivo(proprio: str, documentos: list[str]) -> str:
-    """The rule the documents issue feeds: the most restrictive level wins."""
+    """The effective level of a process: the most restrictive of its own and its documents'."""
     return mais_restritivo([proprio, *documentos])
+
+
+def registrar_niveis_documentos(
+    uow: UnitOfWork, ator: Ator, pid: str, niveis: list[str]
+) -> dict[str, str]:
+    """documentos reports the levels of a process's valid documents; the effective level follows.
+
+    A change of the effective level is history and an event (search re-filters on it).
+    """
+    niveis = [validar_nivel(n) for n in niveis]
+    with uow:
+        session = uow.session
+        pid = resolver(session, pid)
+        row, _ = _estado(session, pid, lock=True)
+        documentos = mais_restritivo(niveis)
+        efetivo = nivel_efetivo(row.nivel_acesso, niveis)
+        if (documentos, efetivo) != (row.nivel_documentos, row.nivel_efetivo):
+            session.execute(
+                update(processo)
+                .where(processo.c.id == pid)
+                .values(nivel_documentos=documentos, nivel_efetivo=efetivo)
+            )
+            if efetivo != row.nivel_efetivo:
+                detalhes = {"de": row.nivel_efetivo, "para": efetivo}
+                _registrar(session, ator, pid, "nivel_alterado", detalhes, _agora())
+            uow.commit()
+        return {"nivel_documentos": documentos, "nivel_efetivo": efetivo}

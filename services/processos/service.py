@@ -186,7 +186,14 @@ class ProcessosService(ProbedService):
         usuario = self._usuario(login)
         handlers.credenciar(self._uow(), self._ator(), referencia, usuario, bool(conceder))
 
-    # For tenancy
+    # For documentos and tenancy
+
+    @rpc(expected_exceptions=EXPECTED)
+    def registrar_niveis_documentos(self, referencia: str, niveis: list[str]) -> dict[str, str]:
+        """The levels of the process's valid documents: the effective level follows them."""
+        return handlers.registrar_niveis_documentos(
+            self._uow(), self._ator(), referencia, list(niveis)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def unidade_tem_processos_abertos(self, unidade_id: str) -> bool:

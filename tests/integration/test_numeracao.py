@@ -55,3 +55,29 @@ def test_a_process_opened_on_new_year_gets_the_new_years_first_number(engine, pr
             select(processo.c.ano).where(processo.c.id.in_([ultimo["id"], primeiro["id"]]))
         ).scalars()
         assert sorted(anos) == [2031, 2032]
+
+
+def test_the_effective_level_follows_the_most_restrictive_document(engine, provision):
+    provision(CRISTALINA, "Cristalina")
+    engines = TenantEngines(engine)
+    tenant = Tenant(CRISTALINA)
+    diretorio = catalogo.diretorio(engines.unit_of_work(tenant))
+    tipo = next(t for t in diretorio["tipos"].values() if t["nivel_acesso_sugerido"] == "publico")
+    ator = Ator("u" * 32, "operador", "f" * 32)
+    dados = {"tipo_processo": tipo["id"], "especificacao": "Com documentos"}
+    pid = handlers.gerar(engines.unit_of_work(tenant), ator, diretorio, dados)["id"]
+
+    def niveis(*docs):
+        return handlers.registrar_niveis_documentos(
+            engines.unit_of_work(tenant), ator, pid, list(docs)
+        )
+
+    assert niveis("publico") == {"nivel_documentos": "publico", "nivel_efetivo": "publico"}
+    assert niveis("publico", "restrito") == {
+        "nivel_documentos": "restrito",
+        "nivel_efetivo": "restrito",
+    }
+    assert niveis("publico")["nivel_efetivo"] == "publico"  # the restricted one was cancelled
+    historia = handlers.andamentos(engines.unit_of_work(tenant), ator, pid)
+    assert [a["tipo"] for a in historia] == ["gerado", "nivel_alterado", "nivel_alterado"]
+    assert historia[1]["detalhes"] == {"de": "publico", "para": "restrito"}
