@@ -110,6 +110,12 @@ class Settings:
         "(commits wake it at once; the sweep is the safety net: ~1 ms per schema)",
         float,
     )
+    outbox_retention_hours: float = _setting(
+        "SEMPAPEL_OUTBOX_RETENTION_HOURS",
+        168.0,
+        "sent events stay in the outbox this long, then the sweep deletes them",
+        float,
+    )
     catalog_cache_seconds: float = _setting(
         "SEMPAPEL_CATALOG_CACHE_SECONDS",
         10.0,

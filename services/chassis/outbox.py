@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import amqp.exceptions
@@ -43,6 +43,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     insert,
     inspect,
     select,
@@ -150,6 +151,7 @@ class OutboxRelay:
         source: str,
         exchange: str = EXCHANGE,
         batch: int = 100,
+        retention_hours: float = 168.0,
     ) -> None:
         if batch < 1:
             raise ValueError("batch must be at least 1")
@@ -159,6 +161,7 @@ class OutboxRelay:
         self.source = source
         self.exchange = kombu.Exchange(exchange, type="topic", durable=True)
         self.batch = batch
+        self.retention = timedelta(hours=retention_hours)
         # Test hook: called after each confirmed publish, before the row is marked.
         self.after_publish: Callable[[dict], None] | None = None
         self._connection: kombu.Connection | None = None
@@ -332,11 +335,28 @@ class OutboxRelay:
         for tenant in self.tenants():
             try:
                 total += self.flush(tenant)
+                self.purge(tenant)
             except _OUTAGES:
                 raise
             except Exception:  # noqa: S112 - flush logged it; the rows stay pending
                 continue
         return total
+
+    def purge(self, tenant: Tenant) -> int:
+        """Delete events sent longer ago than the retention: the table would only grow.
+
+        Consumers that were down longer than that catch up from the source (a reindex),
+        not from the outbox.
+        """
+        table = self.table
+        limite = datetime.now(UTC) - self.retention
+        with self.engines.for_tenant(tenant).begin() as conn:
+            apagados = conn.execute(
+                delete(table).where(table.c.enviado_em.is_not(None), table.c.enviado_em < limite)
+            ).rowcount
+        if apagados:
+            _log.info("outbox_expurgado", municipio=tenant.ibge, eventos=apagados)
+        return apagados
 
 
 _OUTAGES = (
@@ -403,7 +423,13 @@ class OutboxRelayer(DependencyProvider):
         self.sweep_seconds = settings.outbox_sweep_seconds
         # The relay holds one database connection at a time: a small pool of its own.
         engine = engine_from_settings(settings, pool_size=2, max_overflow=2)
-        self.relay = OutboxRelay(TenantEngines(engine), self.table, settings.amqp_uri, self.source)
+        self.relay = OutboxRelay(
+            TenantEngines(engine),
+            self.table,
+            settings.amqp_uri,
+            self.source,
+            retention_hours=settings.outbox_retention_hours,
+        )
         self._queue = eventlet.queue.Queue()
         self._queued = set()
         self._notifier = OutboxNotifier(self)

@@ -11,7 +11,7 @@ import re
 import socket
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import amqp.exceptions
 import eventlet
@@ -21,7 +21,7 @@ from nameko.containers import ServiceContainer
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import oracle
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -370,6 +370,27 @@ def test_sweep_flushes_every_municipality_that_has_the_table(schemas, settings, 
     received.drain()
     assert sorted(m.properties["message_id"] for m in received.messages) == sorted(ids)
     assert {e["municipio"] for e in received.bodies()} == {IBGE_A, IBGE_B}
+
+
+def test_sweep_purges_events_sent_longer_ago_than_the_retention(schemas, settings, received):
+    ids = record(schemas, IBGE_A, 3)
+    relay = relay_for(schemas, settings)
+    try:
+        assert relay.flush(Tenant(IBGE_A)) == 3
+        table, routed = TABLE, schemas.for_tenant(Tenant(IBGE_A))
+        with routed.begin() as conn:  # one sent long ago, one sent now, one still pending
+            conn.execute(
+                update(table)
+                .where(table.c.id == ids[0])
+                .values(enviado_em=datetime.now(UTC) - timedelta(days=30))
+            )
+            conn.execute(update(table).where(table.c.id == ids[2]).values(enviado_em=None))
+        assert relay.purge(Tenant(IBGE_A)) == 1
+        with routed.connect() as conn:
+            left = set(conn.scalars(select(table.c.id)))
+        assert ids[0] not in left and {ids[1], ids[2]} <= left
+    finally:
+        relay.close()
 
 
 # -- the dependency provider in a real nameko container ------------------------
