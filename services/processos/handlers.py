@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from services.chassis.errors import Conflito, DadosInvalidos
+from services.chassis.event_consumer import EventoInvalido, registrar_evento
 from services.chassis.niveis_acesso import checar_hipotese, mais_restritivo, validar_nivel
 from services.chassis.outbox import record_event
 from services.chassis.tenant_session import UnitOfWork
@@ -403,33 +404,29 @@ def gerar(
 
 def detalhe(uow: UnitOfWork, ator: Ator, referencia: str) -> dict[str, Any]:
     """The process as the caller sees it; a destination unit opening it for the first time
-    receives it (as SEI does)."""
+    receives it (as SEI does). Six queries in the common case: the row, its units and
+    credentials (the access check), its parties, its annexes and its relations."""
     with uow:
         session = uow.session
         pid = resolver(session, referencia)
-        _, estado = _visivel(session, ator, pid, lock=False)
-        if (
-            ator.unidade_id
-            and estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO
-            and estado.principal_id is None
-        ):
-            _receber(session, ator, pid, _agora())
-            uow.commit()
-        snapshot = _snapshot(session, pid)
-        detalhes = session.execute(
-            select(
-                processo.c.observacoes,
-                processo.c.sobrestado_motivo,
-                processo.c.nivel_documentos,
-                processo.c.usuario_gerador_id,
-            ).where(processo.c.id == pid)
-        ).one()
-        nos = {
-            r.unidade_id: r
-            for r in session.execute(
-                select(processo_unidade).where(processo_unidade.c.processo_id == pid)
-            )
-        }
+        row, estado = _visivel(session, ator, pid, lock=False)
+        if ator.unidade_id and estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO:
+            row, estado = _estado(session, pid, lock=True)  # again, under the lock
+            if estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO and not estado.principal_id:
+                _receber(session, ator, pid, _agora())
+                uow.commit()
+                row, estado = _estado(session, pid, lock=False)
+        interessados = session.execute(
+            select(interessado.c.nome, interessado.c.documento)
+            .where(interessado.c.processo_id == pid)
+            .order_by(interessado.c.ordem)
+        )
+        snapshot = _snapshot_de(
+            row._mapping,
+            [dict(i._mapping) for i in interessados],
+            [{"unidade_id": u, "situacao": no.situacao} for u, no in estado.unidades.items()],
+            sorted(estado.credenciados),
+        )
         anexos = session.execute(
             select(processo.c.id, processo.c.numero, processo.c.formato).where(
                 processo.c.principal_id == pid
@@ -441,21 +438,22 @@ def detalhe(uow: UnitOfWork, ator: Ator, referencia: str) -> dict[str, Any]:
             )
         )
         outros = [r.processo_b if r.processo_a == pid else r.processo_a for r in relacionados]
-        numeros = _numeros(session, [*outros, snapshot["principal_id"] or ""])
-        minha = nos.get(ator.unidade_id or "")
+        numeros = _numeros(session, [*outros, row.principal_id or ""])
+        minha = estado.unidades.get(ator.unidade_id or "")
         return {
             **snapshot,
-            "observacoes": detalhes.observacoes,
-            "sobrestado_motivo": detalhes.sobrestado_motivo,
-            "nivel_documentos": detalhes.nivel_documentos,
-            "usuario_gerador_id": detalhes.usuario_gerador_id,
+            "observacoes": row.observacoes,
+            "sobrestado_motivo": row.sobrestado_motivo,
+            "nivel_documentos": row.nivel_documentos,
+            "usuario_gerador_id": row.usuario_gerador_id,
             "unidades": [
-                {**u, "atribuido_a": nos[u["unidade_id"]].atribuido_a} for u in snapshot["unidades"]
+                {**u, "atribuido_a": estado.unidades[u["unidade_id"]].atribuido_a}
+                for u in snapshot["unidades"]
             ],
             "anexos": [
                 {"id": a.id, "numero": nup.Numero(a.formato, a.numero).formatado} for a in anexos
             ],
-            "principal": numeros.get(snapshot["principal_id"] or ""),
+            "principal": numeros.get(row.principal_id or ""),
             "relacionados": [numeros[o] for o in outros if o in numeros],
             "na_minha_unidade": {
                 "situacao": minha.situacao,
@@ -890,11 +888,15 @@ def caixa(
         query = query.where(func.lower(pu.c.marcador).contains(marcador.lower(), autoescape=True))
     if apos:
         quando, ultimo = _ler_cursor(apos)
+        # The first condition bounds the index scan (an OR alone makes PostgreSQL filter
+        # every newer row: 24 ms for the last page at 100,000, against 0.3 ms); row-value
+        # comparison would do the same but Oracle has no `(a, b) < (x, y)`.
         query = query.where(
+            pu.c.atualizado_em <= quando,
             or_(
                 pu.c.atualizado_em < quando,
                 and_(pu.c.atualizado_em == quando, pu.c.processo_id < ultimo),
-            )
+            ),
         )
     query = query.order_by(pu.c.atualizado_em.desc(), pu.c.processo_id.desc()).limit(limite + 1)
     with uow:
@@ -941,28 +943,81 @@ def nivel_efetivo(proprio: str, documentos: list[str]) -> str:
     return mais_restritivo([proprio, *documentos])
 
 
-def registrar_niveis_documentos(
-    uow: UnitOfWork, ator: Ator, pid: str, niveis: list[str]
-) -> dict[str, str]:
-    """documentos reports the levels of a process's valid documents; the effective level follows.
-
-    A change of the effective level is history and an event (search re-filters on it).
-    """
-    niveis = [validar_nivel(n) for n in niveis]
+def contexto_documental(uow: UnitOfWork, ator: Ator, referencia: str) -> dict[str, Any]:
+    """What documentos needs to decide on a process's documents; 404 if the caller may not
+    read the process. `unidades`: every unit it has reached (restricted documents follow them)."""
     with uow:
         session = uow.session
-        pid = resolver(session, pid)
-        row, _ = _estado(session, pid, lock=True)
-        documentos = mais_restritivo(niveis)
-        efetivo = nivel_efetivo(row.nivel_acesso, niveis)
-        if (documentos, efetivo) != (row.nivel_documentos, row.nivel_efetivo):
+        pid = resolver(session, referencia)
+        row, estado = _visivel(session, ator, pid, lock=False)
+        principal = estado
+        if estado.principal_id:
+            principal = _estado(session, _cadeia(session, pid)[-1], lock=False)[1]
+        return {
+            "id": pid,
+            "numero": nup.Numero(row.formato, row.numero).formatado,
+            "nivel_efetivo": row.nivel_efetivo,
+            "aberto_na_unidade": estado.situacao_em(ator.unidade_id) == ABERTO,
+            "concluido": not estado.aberto_em() and not estado.principal_id,
+            "anexado": estado.principal_id is not None,
+            "unidades": sorted(set(estado.unidades) | set(principal.unidades)),
+            "credenciado": ator.usuario_id in (estado.credenciados | principal.credenciados),
+        }
+
+
+def aplicar_evento_documento(uow: UnitOfWork, evento: dict[str, Any], recebidos: Any) -> bool:
+    """A document was included, signed or cancelled: history and, when newer, the levels.
+
+    Idempotent (the event id is recorded in the same transaction) and order-safe
+    (the levels carry documentos' per-process sequence; an older one is ignored).
+    False when the event had been applied before.
+    """
+    dados = evento.get("data") or {}
+    documento = dados.get("documento") or {}
+    pid = documento.get("processo_id")
+    if not isinstance(pid, str):
+        raise EventoInvalido("evento de documento sem processo")
+    tipo = evento["type"].removeprefix("documento.")
+    agora = _agora()
+    with uow:
+        session = uow.session
+        try:
+            if not registrar_evento(session, recebidos, evento["id"], agora):
+                return False
+        except ProgrammingError as exc:  # no such schema: a municipality that does not exist
+            raise EventoInvalido("município sem schema") from exc
+        row = session.execute(
+            select(processo).where(processo.c.id == pid).with_for_update()
+        ).first()
+        if row is None:
+            raise EventoInvalido("processo inexistente neste município")
+        ator = Ator(
+            dados.get("usuario_id") or "sistema",
+            dados.get("usuario") or "sistema",
+            dados.get("unidade_id"),
+        )
+        detalhes = {
+            "documento_id": documento.get("id"),
+            "documento": documento.get("rotulo"),
+            "ordem": documento.get("ordem"),
+        }
+        if tipo == "cancelado":
+            detalhes["motivo"] = dados.get("detalhes", {}).get("motivo")
+        seq = int(dados.get("seq") or 0)
+        if seq > row.niveis_documentos_seq:
+            niveis = [validar_nivel(n) for n in dados.get("niveis_documentos") or []]
+            efetivo = nivel_efetivo(row.nivel_acesso, niveis)
+            if efetivo != row.nivel_efetivo:
+                detalhes["nivel_efetivo"] = {"de": row.nivel_efetivo, "para": efetivo}
             session.execute(
                 update(processo)
                 .where(processo.c.id == pid)
-                .values(nivel_documentos=documentos, nivel_efetivo=efetivo)
+                .values(
+                    niveis_documentos_seq=seq,
+                    nivel_documentos=mais_restritivo(niveis),
+                    nivel_efetivo=efetivo,
+                )
             )
-            if efetivo != row.nivel_efetivo:
-                detalhes = {"de": row.nivel_efetivo, "para": efetivo}
-                _registrar(session, ator, pid, "nivel_alterado", detalhes, _agora())
-            uow.commit()
-        return {"nivel_documentos": documentos, "nivel_efetivo": efetivo}
+        _registrar(session, ator, pid, f"documento_{tipo}", detalhes, agora)
+        uow.commit()
+        return True
