@@ -18,6 +18,8 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
@@ -25,6 +27,14 @@ import psycopg2  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
 
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+S3_PORT = _port()  # moto's S3 server, a process of its own (see the s3_server fixture)
 TEST_DB = os.environ.get("SEMPAPEL_TEST_DB", "sempapel_test")
 TEST_VHOST = os.environ.get("SEMPAPEL_TEST_VHOST", "sempapel_test")
 PG_ADMIN_DSN = os.environ.get("SEMPAPEL_TEST_PG_ADMIN", "host=127.0.0.1 port=5432 user=postgres")
@@ -43,6 +53,11 @@ os.environ.update(
         "SEMPAPEL_LOG_LEVEL": "INFO",
         # Tests change the registry and read it back at once; caching is unit-tested.
         "SEMPAPEL_REGISTRY_CACHE_SECONDS": "0",
+        "SEMPAPEL_S3_ENDPOINT": f"127.0.0.1:{S3_PORT}",
+        "SEMPAPEL_S3_ACCESS_KEY": "teste",
+        "SEMPAPEL_S3_SECRET_KEY": "teste-segredo",
+        "SEMPAPEL_S3_BUCKET": "sempapel-teste",
+        "SEMPAPEL_S3_PART_BYTES": str(5 * 1024 * 1024),
     }
 )
 
@@ -54,9 +69,35 @@ BACKENDS = ("tenancy", "auth", "processos", "documentos", "busca")
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return _port()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """moto's S3 server over real HTTP, in its own process (its memory is not the services')."""
+    moto = shutil.which("moto_server", path=os.path.dirname(sys.executable))
+    proc = subprocess.Popen(
+        [moto, "-H", "127.0.0.1", "-p", str(S3_PORT)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{S3_PORT}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{url}/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("moto_server did not start") from None
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _recreate_database() -> None:
@@ -73,9 +114,11 @@ def _recreate_database() -> None:
 
 
 def _ensure_vhost() -> None:
+    """A fresh vhost each session: durable event queues must not carry the last run's events."""
     ctl = shutil.which("rabbitmqctl")
     if ctl is None:
         return
+    subprocess.run([ctl, "delete_vhost", TEST_VHOST], capture_output=True, check=False)
     subprocess.run([ctl, "add_vhost", TEST_VHOST], capture_output=True, check=False)
     subprocess.run(
         [ctl, "set_permissions", "-p", TEST_VHOST, "guest", ".*", ".*", ".*"],
@@ -169,7 +212,7 @@ class Platform:
 
 
 @pytest.fixture(scope="session")
-def platform(settings, engine) -> Iterator[Platform]:
+def platform(settings, engine, s3_server) -> Iterator[Platform]:
     plat = Platform(settings)
     plat.start()
     yield plat

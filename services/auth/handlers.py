@@ -131,6 +131,29 @@ def autenticar(
         return usuario
 
 
+def confirmar_senha(
+    uow: UnitOfWork, passwords: Passwords, policy: LockoutPolicy, usuario_id: str, senha: str
+) -> Usuario:
+    """The signed-in user types the password again (to sign): same checks and lockout as login."""
+    with uow:
+        usuario = uow.session.get(Usuario, usuario_id)
+        if usuario is None or not usuario.ativo or not usuario.tem_senha:
+            passwords.verify(None, senha)
+            raise CredenciaisInvalidas("Senha incorreta.", code="senha_incorreta")
+        _refuse_if_locked(usuario)
+        correct = passwords.verify(usuario.senha_hash, senha)
+        uow.session.refresh(usuario, with_for_update=True)
+        _refuse_if_locked(usuario)
+        now = _now()
+        if not correct:
+            usuario.registrar_falha(now, policy.threshold, policy.duration)
+            uow.commit()
+            raise CredenciaisInvalidas("Senha incorreta.", code="senha_incorreta")
+        usuario.registrar_sucesso(now)
+        uow.commit()
+        return usuario
+
+
 def _refuse_if_locked(usuario: Usuario) -> None:
     if usuario.bloqueado(_now()):
         raise UsuarioBloqueado(details={"bloqueado_ate": usuario.bloqueado_ate.isoformat()})

@@ -144,6 +144,18 @@ class AuthService(ProbedService):
         )
 
     @rpc(expected_exceptions=EXPECTED)
+    def confirmar_senha(self, senha: str) -> dict[str, str]:
+        """The caller's password again, for a signature; 401 `senha_incorreta` otherwise."""
+        conta = handlers.confirmar_senha(
+            self.db.unit_of_work(),
+            self.credentials.passwords,
+            self.credentials.policy,
+            self.call.identity.usuario_id,
+            str(senha),
+        )
+        return {"id": conta.id, "login": conta.login, "nome": conta.nome}
+
+    @rpc(expected_exceptions=EXPECTED)
     def usuario_por_login(self, login: str) -> dict[str, Any]:
         """A user of the caller's municipality, with the ids of the units it works in."""
         self.call.identity  # noqa: B018 - authenticated callers only

@@ -19,7 +19,15 @@ def _env(name: str, default: str | None) -> str | None:
     return default if value is None or value == "" else value
 
 
-def _setting(env: str, default: Any, doc: str, cast: type = str) -> Any:
+def _flag(raw: str) -> bool:
+    if raw.strip().lower() in ("1", "true", "sim", "yes", "on"):
+        return True
+    if raw.strip().lower() in ("0", "false", "nao", "não", "no", "off"):
+        return False
+    raise ValueError("use 1 ou 0")
+
+
+def _setting(env: str, default: Any, doc: str, cast: Any = str) -> Any:
     return field(default=None, metadata={"env": env, "default": default, "doc": doc, "cast": cast})
 
 
@@ -119,8 +127,49 @@ class Settings:
     catalog_cache_seconds: float = _setting(
         "SEMPAPEL_CATALOG_CACHE_SECONDS",
         10.0,
-        "how long processos reuses a municipality's units and catalog before asking tenancy",
+        "how long processos and documentos reuse a municipality's units and catalog",
         float,
+    )
+    s3_endpoint: str = _setting(
+        "SEMPAPEL_S3_ENDPOINT", "127.0.0.1:9000", "host:port of the S3-compatible object store"
+    )
+    s3_access_key: str = _setting("SEMPAPEL_S3_ACCESS_KEY", "sempapel", "S3 access key")
+    s3_secret_key: str = _setting("SEMPAPEL_S3_SECRET_KEY", "sempapel-local", "S3 secret key")
+    s3_secure: bool = _setting(
+        "SEMPAPEL_S3_SECURE", False, "HTTPS to the object store (1/true/sim)", _flag
+    )
+    s3_region: str = _setting("SEMPAPEL_S3_REGION", "us-east-1", "S3 region name")
+    s3_bucket: str = _setting(
+        "SEMPAPEL_S3_BUCKET",
+        "sempapel-documentos",
+        "the one bucket of documents; each municipality has its prefix mun_<ibge>/",
+    )
+    s3_part_bytes: int = _setting(
+        "SEMPAPEL_S3_PART_BYTES",
+        8_388_608,
+        "multipart part size (memory held per upload in flight; S3 minimum 5 MiB)",
+        int,
+    )
+    upload_max_bytes: int = _setting(
+        "SEMPAPEL_UPLOAD_MAX_BYTES",
+        104_857_600,
+        "default largest document upload per municipality (each can lower or raise it)",
+        int,
+    )
+    upload_hard_max_bytes: int = _setting(
+        "SEMPAPEL_UPLOAD_HARD_MAX_BYTES",
+        1_073_741_824,
+        "largest upload body the gateway reads at all, whatever a municipality allows",
+        int,
+    )
+    presigned_seconds: int = _setting(
+        "SEMPAPEL_PRESIGNED_SECONDS", 300, "lifetime of presigned download URLs", int
+    )
+    verify_before_send_bytes: int = _setting(
+        "SEMPAPEL_VERIFY_BEFORE_SEND_BYTES",
+        16_777_216,
+        "files up to this size are hash-checked before the first byte is sent",
+        int,
     )
     log_format: str = _setting(
         "SEMPAPEL_LOG_FORMAT", "auto", "json, console, or auto (json unless on a terminal)"
@@ -163,6 +212,16 @@ class Settings:
             "WEB_SERVER_ADDRESS": self.http_address,
             "max_workers": self.max_workers,
             "serializer": "json",
+            # Domain events arrive as CloudEvents (structured JSON, their own content type).
+            "SERIALIZERS": {
+                "cloudevents": {
+                    "encoder": "json.dumps",
+                    "decoder": "json.loads",
+                    "content_type": "application/cloudevents+json",
+                    "content_encoding": "utf-8",
+                }
+            },
+            "ACCEPT": ["json", "cloudevents"],
             "parent_calls_tracked": 10,
         }
 

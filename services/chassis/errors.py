@@ -120,6 +120,13 @@ class TipoNaoSuportado(SemPapelError):
 
 
 @_register
+class ArquivoGrandeDemais(SemPapelError):
+    status = 413
+    code = "arquivo_grande_demais"
+    message = "O arquivo excede o tamanho máximo permitido."
+
+
+@_register
 class ServicoIndisponivel(SemPapelError):
     status = 503
     code = "servico_indisponivel"
@@ -128,3 +135,24 @@ class ServicoIndisponivel(SemPapelError):
 
 class ConfiguracaoInvalida(RuntimeError):
     """A deployment mistake: raised at start-up, never returned to a user."""
+
+
+@_register
+class ArmazenamentoIndisponivel(ServicoIndisponivel):
+    code = "armazenamento_indisponivel"
+    message = "O armazenamento de documentos está indisponível. Tente novamente em instantes."
+
+
+@_register
+class ConteudoCorrompido(SemPapelError):
+    """The stored bytes no longer match the hash recorded when they were stored."""
+
+    status = 500
+    code = "conteudo_corrompido"
+    message = "O conteúdo armazenado não confere com o registrado. A equipe foi notificada."
+
+
+@_register
+class BancoIndisponivel(ServicoIndisponivel):
+    code = "banco_indisponivel"
+    message = "O banco de dados está indisponível. Tente novamente em instantes."

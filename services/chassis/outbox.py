@@ -35,7 +35,6 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
-    Engine,
     Index,
     Integer,
     MetaData,
@@ -45,7 +44,6 @@ from sqlalchemy import (
     Text,
     delete,
     insert,
-    inspect,
     select,
     text,
     update,
@@ -56,8 +54,8 @@ from services.chassis.config import Settings
 from services.chassis.database import engine_from_settings
 from services.chassis.errors import ConfiguracaoInvalida
 from services.chassis.events import EXCHANGE
-from services.chassis.tenant import SCHEMA_PATTERN, Tenant
-from services.chassis.tenant_session import TenantEngines
+from services.chassis.tenant import Tenant
+from services.chassis.tenant_session import TenantEngines, tenants_with_table
 
 _log = structlog.get_logger("sempapel.outbox")
 
@@ -299,31 +297,7 @@ class OutboxRelay:
 
     def tenants(self) -> list[Tenant]:
         """Municipality schemas that hold this outbox table."""
-        engine = self.engines.engine
-        schemas = {
-            name.lower()
-            for name in inspect(engine).get_schema_names()
-            if SCHEMA_PATTERN.fullmatch(name.lower())
-        }
-        holding = self._schemas_holding_table(engine, schemas)
-        return [Tenant(schema.removeprefix("mun_")) for schema in sorted(schemas & holding)]
-
-    def _schemas_holding_table(self, engine: Engine, schemas: set[str]) -> set[str]:
-        # One catalog query instead of has_table() per schema: 3 ms instead of
-        # 1.9 s for 850 schemas on PostgreSQL, every sweep.
-        name = self.table.name
-        if engine.dialect.name == "oracle":
-            query = text("SELECT owner FROM all_tables WHERE table_name = :name")
-            name = name.upper()  # unquoted identifiers are stored upper case
-        elif engine.dialect.name == "postgresql":
-            query = text(
-                "SELECT table_schema FROM information_schema.tables WHERE table_name = :name"
-            )
-        else:
-            inspector = inspect(engine)
-            return {s for s in schemas if inspector.has_table(self.table.name, schema=s)}
-        with engine.connect() as conn:
-            return {owner.lower() for owner in conn.scalars(query, {"name": name})}
+        return tenants_with_table(self.engines.engine, self.table.name)
 
     def sweep(self) -> int:
         """Flush every municipality; one municipality's failure does not stop the others.

@@ -15,14 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from services.chassis.call_context import identity_of
 from services.chassis.config import Settings
 from services.chassis.database import engine_from_settings
-from services.chassis.errors import NaoAutenticado
-from services.chassis.tenant import Tenant
+from services.chassis.errors import BancoIndisponivel, NaoAutenticado
+from services.chassis.tenant import SCHEMA_PATTERN, Tenant
 from services.chassis.tokens import TokenService
 
 
@@ -43,11 +44,15 @@ class UnitOfWork:
         """Run `callback` once the transaction has committed (never if it rolls back)."""
         self._after_commit.append(callback)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         # close() rolls back anything uncommitted and detaches objects without
         # expiring them, so a handler may return what it loaded.
         assert self.session is not None
         self.session.close()
+        if isinstance(exc, OperationalError | InterfaceError):
+            # The database is unreachable or failed mid-transaction: nothing was committed,
+            # and the caller gets a 503, not an internal error.
+            raise BancoIndisponivel() from exc
 
     def commit(self) -> None:
         assert self.session is not None
@@ -95,11 +100,17 @@ class TenantScope:
             raise NaoAutenticado()
         return identity.tenant
 
+    @property
+    def engines(self) -> TenantEngines:
+        """Every municipality's engine: for sweeps over all of them (timers, not requests)."""
+        return self._engines
+
     def unit_of_work(self) -> UnitOfWork:
         return self._engines.unit_of_work(self.tenant)
 
     def for_municipio(self, ibge: str) -> UnitOfWork:
-        """Login only: the municipality the user picked, before any token exists."""
+        """Calls without a token: login (the municipality the user picked) and consumers of
+        events (the municipality the event names, validated as an IBGE code)."""
         return self._engines.unit_of_work(Tenant(ibge))
 
 
@@ -114,3 +125,24 @@ class TenantDatabase(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> TenantScope:
         return TenantScope(self.engines, worker_ctx, self.tokens)
+
+
+def tenants_with_table(engine: Engine, table_name: str) -> list[Tenant]:
+    """Municipality schemas holding `table_name`, for work that sweeps every municipality.
+
+    One catalog query rather than has_table() per schema: 3 ms instead of 1.9 s
+    for 850 schemas on PostgreSQL.
+    """
+    if engine.dialect.name == "oracle":
+        query = text("SELECT owner FROM all_tables WHERE table_name = :name")
+        name = table_name.upper()  # unquoted identifiers are stored upper case
+    else:
+        query = text("SELECT table_schema FROM information_schema.tables WHERE table_name = :name")
+        name = table_name
+    with engine.connect() as conn:
+        schemas = {owner.lower() for owner in conn.scalars(query, {"name": name})}
+    return [
+        Tenant(schema.removeprefix("mun_"))
+        for schema in sorted(schemas)
+        if SCHEMA_PATTERN.fullmatch(schema)
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from nameko.extensions import DependencyProvider
+
+from services.chassis.config import Settings
 
 V = TypeVar("V")
 
@@ -35,3 +39,20 @@ class TtlCache(Generic[V]):
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+class TtlCacheProvider(DependencyProvider):
+    """One TtlCache per service process, shared by its workers; its TTL is a setting's value.
+
+    For reference data fetched from another service, such as tenancy's directory
+    of units and catalog: a stale answer is harmless for that many seconds.
+    """
+
+    def __init__(self, ttl_setting: str) -> None:
+        self.ttl_setting = ttl_setting
+
+    def setup(self) -> None:
+        self.cache = TtlCache[Any](getattr(Settings.from_env(), self.ttl_setting))
+
+    def get_dependency(self, worker_ctx: Any) -> TtlCache[Any]:
+        return self.cache

@@ -1,12 +1,310 @@
-"""documentos: running and probed; its domain arrives with its own issue."""
+"""documentos: internal and uploaded documents, signatures, public verification, extracted text.
+
+File bytes never pass through RPC: the gateway streams them between the client
+and the object store, at a key this service reserved after its checks
+(`preparar_upload`), and this service records the document once the bytes are
+stored (`confirmar_upload`). Keys come only from document records.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from eventlet import tpool
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.chassis.config import Settings
+from services.chassis.errors import (
+    AcessoNegado,
+    Conflito,
+    ConteudoCorrompido,
+    NaoEncontrado,
+    SemPapelError,
+)
+from services.chassis.event_consumer import evento, tenant_do_evento
+from services.chassis.object_store import ObjectStore, ObjectStoreProvider
+from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
+from services.chassis.rpc_client import ServiceRpc
+from services.chassis.tenant import validar_ibge
+from services.chassis.tenant_session import (
+    TenantDatabase,
+    TenantEngines,
+    UnitOfWork,
+    tenants_with_table,
+)
+from services.chassis.ttl_cache import TtlCacheProvider
+from services.documentos import conteudo, dominio, handlers
+from services.documentos.eventos import SOURCE
+from services.documentos.handlers import Ator
+from services.documentos.tables import outbox, upload_pendente
+
+EXPECTED = SemPapelError
+ABANDONO = timedelta(hours=1)  # an upload not confirmed within this is an orphan
+EXTRACAO_MAX_BYTES = 200 * 1024 * 1024
+_log = structlog.get_logger("sempapel.documentos")
 
 
 class DocumentosService(ProbedService):
     name = "documentos"
+
+    db = TenantDatabase()
+    relayer = OutboxRelayer(outbox, SOURCE)
+    diretorios = TtlCacheProvider("catalog_cache_seconds")  # tenancy.diretorio() by IBGE
+    store = ObjectStoreProvider()
+    tenancy = ServiceRpc("tenancy")
+    processos = ServiceRpc("processos")
+    auth = ServiceRpc("auth")
+
+    # Context of the call
+
+    def _ator(self) -> Ator:
+        identity = self.call.identity
+        return Ator(identity.usuario_id, identity.login, identity.unidade_id)
+
+    def _uow(self) -> UnitOfWork:
+        uow = self.db.unit_of_work()
+        uow.on_commit(lambda: self.relayer.notify(uow.tenant))
+        return uow
+
+    def _diretorio(self, fresco: bool = False) -> dict[str, Any]:
+        ibge = self.call.identity.tenant.ibge
+        if fresco:
+            self.diretorios.forget(ibge)
+        return self.diretorios.get(ibge, self.tenancy.diretorio)
+
+    def _diretorio_com(self, tipo_documento: Any) -> dict[str, Any]:
+        diretorio = self._diretorio()
+        if str(tipo_documento) not in diretorio["tipos_documento"]:
+            diretorio = self._diretorio(fresco=True)
+        return diretorio
+
+    def _legivel(self, doc_id: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """(document, process context, key) if the caller may read it; 404 otherwise."""
+        carregado = handlers.carregar(self.db.unit_of_work(), doc_id)
+        doc = carregado["row"]
+        try:
+            contexto = self.processos.contexto_documental(doc["processo_id"])
+        except NaoEncontrado as exc:  # the process is out of reach: so is the document
+            raise dominio.nao_encontrado() from exc
+        if not dominio.pode_ler(doc["nivel_acesso"], contexto, self.call.identity.unidade_id):
+            raise dominio.nao_encontrado()
+        return doc, contexto, carregado["chave"]
+
+    # Limits per municipality
+
+    @rpc(expected_exceptions=EXPECTED)
+    def limites(self) -> dict[str, Any]:
+        return handlers.ler_limites(self.db.unit_of_work(), Settings.from_env().upload_max_bytes)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def definir_limites(self, max_bytes: int, formatos: list[str]) -> dict[str, Any]:
+        self.call.require_administrator()
+        return handlers.definir_limites(self.db.unit_of_work(), int(max_bytes), list(formatos))
+
+    # External documents
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preparar_upload(self, processo: str, metadados: dict[str, Any]) -> dict[str, Any]:
+        contexto = self.processos.contexto_documental(processo)
+        diretorio = self._diretorio_com(metadados.get("tipo_documento"))
+        return handlers.preparar_upload(
+            self.db.unit_of_work(),
+            self._ator(),
+            contexto,
+            diretorio,
+            dict(metadados),
+            Settings.from_env().upload_max_bytes,
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reconhecer(self, formatos: list[str], prefixo_b64: str) -> dict[str, str]:
+        """What the file is, from its first bytes; 415 unless a permitted format."""
+        prefixo = base64.b64decode(prefixo_b64)[: 64 * 1024]
+        formato = conteudo.exigir_formato(prefixo, [str(f) for f in formatos])
+        return {"formato": formato, "media_type": conteudo.media_type(formato)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirmar_upload(self, upload_id: str, armazenado: dict[str, Any]) -> dict[str, Any]:
+        """The gateway stored the bytes: check the object is there, then record it."""
+        chave = f"mun_{self.call.identity.tenant.ibge}/"
+        pendente_chave = armazenado.get("chave", "")
+        if not str(pendente_chave).startswith(chave):
+            raise Conflito("Envio desconhecido ou expirado.", code="upload_desconhecido")
+        tamanho = self.store.size(pendente_chave)
+        return handlers.confirmar_upload(
+            self._uow(), self._ator(), self._diretorio(), upload_id, armazenado, tamanho
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancelar_upload(self, upload_id: str) -> None:
+        chave = handlers.cancelar_upload(self.db.unit_of_work(), self._ator(), upload_id)
+        if chave:
+            self.store.delete(chave)
+
+    @timer(interval=600)
+    def varrer_uploads_abandonados(self) -> int:
+        """Objects of uploads never confirmed (a crash, a database failure) are removed."""
+        return varrer_abandonados(self.db.engines, self.store, ABANDONO)
+
+    # Internal documents
+
+    @rpc(expected_exceptions=EXPECTED)
+    def criar_interno(self, processo: str, dados: dict[str, Any]) -> dict[str, Any]:
+        contexto = self.processos.contexto_documental(processo)
+        diretorio = self._diretorio_com(dados.get("tipo_documento"))
+        return handlers.criar_interno(self._uow(), self._ator(), contexto, diretorio, dict(dados))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def editar(self, doc_id: str, html: str) -> dict[str, Any]:
+        self._legivel(doc_id)
+        return handlers.editar_interno(self._uow(), self._ator(), doc_id, html)
+
+    # Reading
+
+    @rpc(expected_exceptions=EXPECTED)
+    def obter(self, doc_id: str) -> dict[str, Any]:
+        return self._legivel(doc_id)[0]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def do_processo(self, processo: str) -> list[dict[str, Any]]:
+        """All documents in order; those the caller may not read show only their place."""
+        contexto = self.processos.contexto_documental(processo)
+        unidade = self.call.identity.unidade_id
+        return [
+            doc
+            if dominio.pode_ler(doc["nivel_acesso"], contexto, unidade)
+            else {"id": doc["id"], "ordem": doc["ordem"], "nivel_acesso": doc["nivel_acesso"]}
+            for doc in handlers.do_processo(self.db.unit_of_work(), contexto["id"])
+        ]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def para_download(self, doc_id: str) -> dict[str, Any]:
+        """Where the gateway reads an uploaded file from, after the access check."""
+        doc, _, chave = self._legivel(doc_id)
+        self._exigir_valido(doc)
+        if doc["origem"] != "externo":
+            raise Conflito("Documento interno: leia o conteúdo HTML.", code="documento_interno")
+        return {
+            "chave": chave,
+            "sha256": doc["sha256"],
+            "tamanho": doc["tamanho"],
+            "media_type": doc["media_type"],
+            "nome_arquivo": doc["nome_arquivo"] or f"documento-{doc['numero']}",
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def url_download(self, doc_id: str) -> dict[str, Any]:
+        """A short-lived presigned URL, issued after the access check and a hash check."""
+        info = self.para_download(doc_id)
+        if self.store.sha256(info["chave"]) != info["sha256"]:
+            _log.error("conteudo_corrompido", documento=doc_id, chave=info["chave"])
+            raise ConteudoCorrompido(details={"documento": doc_id})
+        segundos = Settings.from_env().presigned_seconds
+        url = self.store.presigned_get(info["chave"], segundos, info["nome_arquivo"])
+        return {"url": url, "expira_em_segundos": segundos, "sha256": info["sha256"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def conteudo_html(self, doc_id: str) -> dict[str, Any]:
+        """An internal document as a page: its sanitized HTML and the signature stamp."""
+        doc, _, _ = self._legivel(doc_id)
+        self._exigir_valido(doc)
+        if doc["origem"] != "interno":
+            raise Conflito("Documento externo: baixe o arquivo.", code="documento_externo")
+        html = handlers.html_para_leitura(self.db.unit_of_work(), doc_id)
+        if hashlib.sha256(html.encode("utf-8")).hexdigest() != doc["sha256"]:
+            _log.error("conteudo_corrompido", documento=doc_id)
+            raise ConteudoCorrompido(details={"documento": doc_id})
+        carimbo = dominio.carimbo(
+            doc["assinantes"],
+            doc["codigo_verificacao"],
+            doc["crc"],
+            "/api/v1/conferir",
+            self.call.identity.tenant.ibge,
+        )
+        return {"titulo": doc["rotulo"], "html": html, "carimbo": carimbo}
+
+    def _exigir_valido(self, doc: dict[str, Any]) -> None:
+        if doc["situacao"] == dominio.CANCELADO:
+            raise Conflito(
+                "Documento cancelado: o conteúdo não vale mais.", code="documento_cancelado"
+            )
+
+    # Signatures and cancelling
+
+    @rpc(expected_exceptions=EXPECTED)
+    def assinar(self, doc_id: str, senha: str, cargo: str) -> dict[str, Any]:
+        self._legivel(doc_id)
+        signatario = self.auth.confirmar_senha(senha)  # 401 senha_incorreta: no signature
+        ator = self._ator()
+        sigla = self._diretorio()["unidades"].get(ator.unidade_id or "", {}).get("sigla")
+        return handlers.assinar(self._uow(), ator, doc_id, cargo, signatario, sigla)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancelar(self, doc_id: str, motivo: str) -> dict[str, Any]:
+        doc, contexto, _ = self._legivel(doc_id)
+        ator = self._ator()
+        if doc["unidade_id"] != ator.unidade_id:
+            raise AcessoNegado(
+                "Só a unidade que incluiu o documento pode cancelá-lo.",
+                code="documento_de_outra_unidade",
+            )
+        if not contexto["aberto_na_unidade"]:
+            raise Conflito(
+                "O processo não está aberto na sua unidade.",
+                code="processo_nao_aberto_na_unidade",
+            )
+        return handlers.cancelar(self._uow(), ator, doc_id, motivo)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def conferir(self, municipio: str, codigo: str, crc: str) -> dict[str, Any]:
+        """Public: no login. The municipality is validated before any SQL."""
+        ibge = validar_ibge(municipio)
+        return handlers.conferir(self.db.for_municipio(ibge), codigo, crc)
+
+    # Text for search, in the background
+
+    @evento("documentos.extracao", "documento.incluido")
+    def extrair_texto(self, evento_recebido: dict[str, Any]) -> None:
+        """Uploaded files' text, off the upload's path; a failure is recorded, never raised."""
+        tenant = tenant_do_evento(evento_recebido)
+        doc = (evento_recebido.get("data") or {}).get("documento") or {}
+        if doc.get("origem") != "externo":
+            return  # internal documents' text is written with them
+        if handlers.evento_aplicado(self.db.for_municipio(tenant.ibge), evento_recebido["id"]):
+            return
+        carregado = handlers.carregar(self.db.for_municipio(tenant.ibge), doc["id"])
+        chave, tamanho = carregado["chave"], carregado["row"]["tamanho"] or 0
+        texto, erro = None, None
+        if tamanho > EXTRACAO_MAX_BYTES:
+            erro = "arquivo grande demais para extração"
+        else:
+            dados = b"".join(self.store.stream(chave))
+            try:
+                texto = tpool.execute(conteudo.extrair_texto, carregado["row"]["formato"], dados)
+            except conteudo.TextoIndisponivel as exc:
+                erro = str(exc) or "texto indisponível"
+        uow = self.db.for_municipio(tenant.ibge)
+        uow.on_commit(lambda: self.relayer.notify(tenant))
+        handlers.registrar_texto(uow, doc["id"], texto, erro, evento_recebido["id"])
+
+
+def varrer_abandonados(engines: TenantEngines, store: ObjectStore, idade: timedelta) -> int:
+    """Delete the object and the record of every upload older than `idade` never confirmed."""
+    removidos = 0
+    for tenant in tenants_with_table(engines.engine, upload_pendente.name):
+        for upload_id, chave in handlers.uploads_abandonados(engines.unit_of_work(tenant), idade):
+            store.delete(chave)
+            handlers.esquecer_upload(engines.unit_of_work(tenant), upload_id)
+            removidos += 1
+    if removidos:
+        _log.info("uploads_abandonados_removidos", total=removidos)
+    return removidos
 
 
 SERVICE = DocumentosService

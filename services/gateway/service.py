@@ -10,9 +10,11 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.call_context import CallContext
 from services.chassis.errors import NaoEncontrado, TipoNaoSuportado
 from services.chassis.health import ReadinessProbe, probe_result
+from services.chassis.object_store import ObjectStoreProvider
 from services.chassis.rpc_client import ServiceRpc
 from services.chassis.spreadsheet import XLSX_MEDIA_TYPE
 from services.gateway import asyncapi, openapi
+from services.gateway.rotas_documentos import RotasDocumentos
 from services.gateway.rotas_processos import RotasProcessos
 from services.gateway.schemas import (
     AtivacaoConta,
@@ -57,7 +59,7 @@ CATALOGO_ITEM = (
 BACKEND_SERVICES = ("auth", "tenancy", "processos", "documentos", "busca")
 
 
-class GatewayService(RotasProcessos):
+class GatewayService(RotasProcessos, RotasDocumentos):
     name = "gateway"
 
     call = CallContext()
@@ -65,6 +67,7 @@ class GatewayService(RotasProcessos):
     auth = ServiceRpc("auth")
     tenancy = ServiceRpc("tenancy")
     tenancy_importacao = ServiceRpc("tenancy", timeout_setting="import_timeout_seconds")
+    store = ObjectStoreProvider()  # bytes of uploads and downloads, at keys documentos gives
     processos = ServiceRpc("processos")
     documentos = ServiceRpc("documentos")
     busca = ServiceRpc("busca")

@@ -71,7 +71,9 @@ _TIPOS = {
     "processo.credencial_concedida": "Credencial de acesso a processo sigiloso concedida.",
     "processo.credencial_renunciada": "Credencial renunciada pelo próprio usuário.",
     "processo.credencial_cassada": "Credencial cassada por outro credenciado.",
-    "processo.nivel_alterado": "O nível efetivo mudou (o de um documento passou a valer).",
+    "processo.documento_incluido": "Um documento entrou no processo (o nível efetivo o acompanha).",
+    "processo.documento_assinado": "Um documento do processo foi assinado.",
+    "processo.documento_cancelado": "Um documento do processo foi cancelado, com motivo.",
 }
 
 CATALOGO = EventCatalog(

@@ -7,15 +7,16 @@ from typing import Any
 from nameko.rpc import rpc
 
 from services.chassis.errors import Conflito, DadosInvalidos, SemPapelError
+from services.chassis.event_consumer import evento, tenant_do_evento
 from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
 from services.chassis.tenant_session import TenantDatabase, UnitOfWork
+from services.chassis.ttl_cache import TtlCacheProvider
 from services.processos import handlers
-from services.processos.dependencies import DiretorioProvider
 from services.processos.eventos import SOURCE
 from services.processos.handlers import Ator
-from services.processos.tables import outbox
+from services.processos.tables import outbox, recebidos
 
 EXPECTED = SemPapelError
 
@@ -25,7 +26,7 @@ class ProcessosService(ProbedService):
 
     db = TenantDatabase()
     relayer = OutboxRelayer(outbox, SOURCE)
-    diretorios = DiretorioProvider()
+    diretorios = TtlCacheProvider("catalog_cache_seconds")  # tenancy.diretorio() by IBGE
     tenancy = ServiceRpc("tenancy")
     auth = ServiceRpc("auth")
 
@@ -189,11 +190,17 @@ class ProcessosService(ProbedService):
     # For documentos and tenancy
 
     @rpc(expected_exceptions=EXPECTED)
-    def registrar_niveis_documentos(self, referencia: str, niveis: list[str]) -> dict[str, str]:
-        """The levels of the process's valid documents: the effective level follows them."""
-        return handlers.registrar_niveis_documentos(
-            self._uow(), self._ator(), referencia, list(niveis)
-        )
+    def contexto_documental(self, referencia: str) -> dict[str, Any]:
+        return handlers.contexto_documental(self.db.unit_of_work(), self._ator(), referencia)
+
+    @evento(
+        "processos.documentos", "documento.incluido", "documento.assinado", "documento.cancelado"
+    )
+    def documento_mudou(self, evento_recebido: dict[str, Any]) -> None:
+        """History and effective level follow the process's documents (at least once, deduped)."""
+        uow = self.db.for_municipio(tenant_do_evento(evento_recebido).ibge)
+        uow.on_commit(lambda: self.relayer.notify(uow.tenant))
+        handlers.aplicar_evento_documento(uow, evento_recebido, recebidos)
 
     @rpc(expected_exceptions=EXPECTED)
     def unidade_tem_processos_abertos(self, unidade_id: str) -> bool:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from services.chassis.event_consumer import received_events_table
 from services.chassis.outbox import outbox_table
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
 
@@ -54,6 +55,8 @@ processo = Table(
     Column("versao", Integer, nullable=False),
     Column("criado_em", DateTime(timezone=True), nullable=False),
     Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    # Added by processos_0002: documentos' per-process sequence of the levels last applied.
+    Column("niveis_documentos_seq", Integer, nullable=False, server_default="0"),
     Index("ix_processo_principal_id", "principal_id"),
 )
 
@@ -136,6 +139,7 @@ numeracao_sequencia = Table(
 )
 
 outbox = outbox_table(metadata, "processos")
+recebidos = received_events_table(metadata, "processos")  # processos_0002
 
 TENANT_SCHEMA = TenantSchemaPart(
     name="processos", metadata=metadata, migrations_dir=Path(__file__).parent / "migrations"

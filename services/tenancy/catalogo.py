@@ -560,7 +560,7 @@ def desativar(uow: UnitOfWork, qual: str, id_: str) -> None:
 
 
 def diretorio(uow: UnitOfWork) -> dict[str, Any]:
-    """What processos needs to open processes, in one read: units, types, hypotheses, codes."""
+    """What processos and documentos need, in one read: units, types, hypotheses, codes."""
     with uow:
         s = uow.session
         hipoteses = {r.nome: _hipotese_completa(r) for r in s.execute(select(hipotese_legal))}
@@ -596,9 +596,20 @@ def diretorio(uow: UnitOfWork) -> dict[str, Any]:
                 select(unidade.c.id, unidade.c.sigla, unidade.c.nome, unidade.c.ativa)
             )
         }
+        tipos_documento = {
+            r.id: {
+                "id": r.id,
+                "nome": r.nome,
+                "aplicacao": r.aplicacao,
+                "numeracao": r.numeracao,
+                "ativo": r.ativo,
+            }
+            for r in s.execute(select(tipo_documento))
+        }
         return {
             "unidades": unidades,
             "tipos": tipos,
+            "tipos_documento": tipos_documento,
             "hipoteses": hipoteses,
             "classificacoes": codigos,
         }

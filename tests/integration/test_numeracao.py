@@ -57,7 +57,9 @@ def test_a_process_opened_on_new_year_gets_the_new_years_first_number(engine, pr
         assert sorted(anos) == [2031, 2032]
 
 
-def test_the_effective_level_follows_the_most_restrictive_document(engine, provision):
+def test_the_effective_level_follows_document_events_once_and_in_order(engine, provision):
+    from services.processos.tables import recebidos
+
     provision(CRISTALINA, "Cristalina")
     engines = TenantEngines(engine)
     tenant = Tenant(CRISTALINA)
@@ -67,17 +69,49 @@ def test_the_effective_level_follows_the_most_restrictive_document(engine, provi
     dados = {"tipo_processo": tipo["id"], "especificacao": "Com documentos"}
     pid = handlers.gerar(engines.unit_of_work(tenant), ator, diretorio, dados)["id"]
 
-    def niveis(*docs):
-        return handlers.registrar_niveis_documentos(
-            engines.unit_of_work(tenant), ator, pid, list(docs)
-        )
+    def evento(n: int, tipo: str, niveis: list[str]) -> dict:
+        return {
+            "specversion": "1.0",
+            "id": f"evento-{pid}-{n}",
+            "type": f"documento.{tipo}",
+            "source": "/sempapel/documentos",
+            "municipio": CRISTALINA,
+            "data": {
+                "documento": {"id": f"d{n}", "processo_id": pid, "rotulo": f"Doc {n}", "ordem": n},
+                "niveis_documentos": niveis,
+                "seq": n,
+                "usuario_id": ator.usuario_id,
+                "usuario": "operador",
+                "unidade_id": ator.unidade_id,
+                "detalhes": {"motivo": "errado"} if tipo == "cancelado" else {},
+            },
+        }
 
-    assert niveis("publico") == {"nivel_documentos": "publico", "nivel_efetivo": "publico"}
-    assert niveis("publico", "restrito") == {
-        "nivel_documentos": "restrito",
-        "nivel_efetivo": "restrito",
-    }
-    assert niveis("publico")["nivel_efetivo"] == "publico"  # the restricted one was cancelled
+    def aplicar(e: dict) -> bool:
+        return handlers.aplicar_evento_documento(engines.unit_of_work(tenant), e, recebidos)
+
+    def nivel() -> str:
+        return handlers.detalhe(engines.unit_of_work(tenant), ator, pid)["nivel_efetivo"]
+
+    um, dois, tres = (
+        evento(1, "incluido", ["publico"]),
+        evento(2, "incluido", ["publico", "restrito"]),
+        evento(3, "cancelado", ["publico"]),
+    )
+    assert aplicar(um) and nivel() == "publico"
+    assert aplicar(dois) and nivel() == "restrito"
+    assert not aplicar(dois)  # a duplicate changes nothing
+    assert aplicar(tres) and nivel() == "publico"
     historia = handlers.andamentos(engines.unit_of_work(tenant), ator, pid)
-    assert [a["tipo"] for a in historia] == ["gerado", "nivel_alterado", "nivel_alterado"]
-    assert historia[1]["detalhes"] == {"de": "publico", "para": "restrito"}
+    assert [a["tipo"] for a in historia] == [
+        "gerado",
+        "documento_incluido",
+        "documento_incluido",
+        "documento_cancelado",
+    ]
+    assert historia[2]["detalhes"]["nivel_efetivo"] == {"de": "publico", "para": "restrito"}
+    assert historia[3]["detalhes"]["motivo"] == "errado"
+    # an older event arriving late (seq 2 < 3) records history but never restores its level
+    atrasado = evento(2, "incluido", ["publico", "restrito"])
+    atrasado["id"] = "outro-id"
+    assert aplicar(atrasado) and nivel() == "publico"

@@ -1,0 +1,253 @@
+"""S3-protocol object storage through the `minio` SDK, written against the protocol only.
+
+Any S3-compatible store works (AWS S3, Ceph RGW, Garage, moto, s3rver); nothing
+here depends on MinIO-only behaviour. Uploads stream: a `HashingReader` hands
+the SDK one part at a time (multipart, `part_bytes` each, no parallel parts, so
+memory per upload stays about one part) while computing the SHA-256, counting
+the size against a limit and letting the caller inspect the first bytes before
+anything is stored. Downloads stream too, hashing as they go.
+
+Object lock (legal hold) is used only where the bucket reports an object lock
+configuration: `supports_legal_hold()` is the capability check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, BinaryIO
+
+import structlog
+from minio import Minio
+from minio.error import S3Error
+from nameko.extensions import DependencyProvider
+from urllib3.exceptions import HTTPError
+
+from services.chassis.config import Settings
+from services.chassis.errors import ArmazenamentoIndisponivel, ArquivoGrandeDemais
+
+_log = structlog.get_logger("sempapel.armazenamento")
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    sha256: str
+    prefix: bytes  # the first bytes, as inspected
+
+
+class HashingReader:
+    """A file-like reader over chunks: hashes, counts, enforces the limit, inspects the start.
+
+    `chunks` yields the upload's bytes; `inspect(prefix)` runs once the first
+    SNIFF_BYTES (or the whole file, if smaller) are in, before the SDK receives
+    any of them: it returns the media type to store, or raises to refuse the file.
+    """
+
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        max_bytes: int,
+        inspect: Callable[[bytes], str] | None = None,
+    ) -> None:
+        self._chunks = chunks
+        self._max = max_bytes
+        self._inspect = inspect
+        self._buffer = bytearray()
+        self._done = False
+        self.size = 0
+        self.prefix = b""
+        self._hash = hashlib.sha256()
+        self._inspected = inspect is None
+        self.content_type = "application/octet-stream"
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def _pull(self) -> bool:
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            self._done = True
+            return False
+        if chunk:
+            self.size += len(chunk)
+            if self.size > self._max:
+                raise ArquivoGrandeDemais(details={"limite_bytes": self._max})
+            self._hash.update(chunk)
+            self._buffer += chunk
+        return True
+
+    def inspect_now(self) -> None:
+        while not self._inspected and len(self._buffer) < SNIFF_BYTES and not self._done:
+            self._pull()
+        if not self._inspected:
+            self.prefix = bytes(self._buffer[:SNIFF_BYTES])
+            self._inspected = True
+            self.content_type = self._inspect(self.prefix)
+
+    def read(self, n: int = -1) -> bytes:
+        self.inspect_now()
+        while (n < 0 or len(self._buffer) < n) and not self._done:
+            self._pull()
+        if n < 0 or n >= len(self._buffer):
+            out, self._buffer = bytes(self._buffer), bytearray()
+        else:
+            out = bytes(self._buffer[:n])
+            del self._buffer[:n]
+        return out
+
+
+class ObjectStore:
+    def __init__(self, client: Minio, bucket: str, part_bytes: int) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.part_bytes = max(part_bytes, 5 * 1024 * 1024)  # S3's minimum part size
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ObjectStore:
+        client = Minio(
+            settings.s3_endpoint,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            secure=settings.s3_secure,
+            region=settings.s3_region,
+        )
+        return cls(client, settings.s3_bucket, settings.s3_part_bytes)
+
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (HTTPError, OSError) as exc:  # not reachable: 503, never a 500
+            _log.error("armazenamento_falhou", operacao=what, erro=repr(exc))
+            raise ArmazenamentoIndisponivel() from exc
+
+    def ensure_bucket(self, object_lock: bool = True) -> None:
+        """Create the bucket if missing, with object lock where the store offers it."""
+        if self._call("bucket_exists", self.client.bucket_exists, self.bucket):
+            return
+        try:
+            self._call("make_bucket", self.client.make_bucket, self.bucket, object_lock=object_lock)
+        except S3Error:
+            if not object_lock:
+                raise
+            self._call("make_bucket", self.client.make_bucket, self.bucket)
+
+    def supports_legal_hold(self) -> bool:
+        try:
+            self.client.get_object_lock_config(self.bucket)
+            return True
+        except S3Error:
+            return False
+        except (HTTPError, OSError) as exc:
+            raise ArmazenamentoIndisponivel() from exc
+
+    def legal_hold(self, key: str) -> bool:
+        """Keep an object from deletion (documents kept forever), where supported."""
+        if not self.supports_legal_hold():
+            return False
+        self._call("legal_hold", self.client.enable_object_legal_hold, self.bucket, key)
+        return True
+
+    def put_stream(
+        self,
+        key: str,
+        chunks: Iterator[bytes],
+        max_bytes: int,
+        inspect: Callable[[bytes], str] | None = None,
+    ) -> StoredObject:
+        """Stream `chunks` to `key`; refused files (size, inspection) leave nothing stored."""
+        reader = HashingReader(chunks, max_bytes, inspect)
+        reader.inspect_now()  # refuse before the SDK opens any upload
+        self._call(
+            "put_object",
+            self.client.put_object,
+            self.bucket,
+            key,
+            reader,
+            length=-1,
+            part_size=self.part_bytes,
+            content_type=reader.content_type,
+            num_parallel_uploads=1,
+        )
+        return StoredObject(key, reader.size, reader.sha256, reader.prefix)
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> StoredObject:
+        return self.put_stream(key, iter([data]), len(data), lambda _: content_type)
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self.client.stat_object(self.bucket, key).size
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return None
+            raise
+        except (HTTPError, OSError) as exc:
+            raise ArmazenamentoIndisponivel() from exc
+
+    def stream(self, key: str, chunk_bytes: int = 256 * 1024) -> Iterator[bytes]:
+        """The object's bytes in chunks; the connection is released at the end."""
+        response = self._call("get_object", self.client.get_object, self.bucket, key)
+        try:
+            yield from response.stream(chunk_bytes)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def sha256(self, key: str) -> str:
+        digest = hashlib.sha256()
+        for chunk in self.stream(key):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def delete(self, key: str) -> None:
+        self._call("remove_object", self.client.remove_object, self.bucket, key)
+
+    def presigned_get(self, key: str, seconds: int, filename: str | None = None) -> str:
+        headers = (
+            {"response-content-disposition": f'attachment; filename="{filename}"'}
+            if filename
+            else None
+        )
+        return self._call(
+            "presign",
+            self.client.presigned_get_object,
+            self.bucket,
+            key,
+            expires=timedelta(seconds=seconds),
+            response_headers=headers,
+        )
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        for item in self._call(
+            "list_objects", self.client.list_objects, self.bucket, prefix=prefix, recursive=True
+        ):
+            yield item.object_name
+
+
+def file_chunks(handle: BinaryIO, chunk_bytes: int = 256 * 1024) -> Iterator[bytes]:
+    while chunk := handle.read(chunk_bytes):
+        yield chunk
+
+
+class ObjectStoreProvider(DependencyProvider):
+    """The store for a service's workers (one client, thread-safe, per process)."""
+
+    def setup(self) -> None:
+        self.store = ObjectStore.from_settings(Settings.from_env())
+
+    def start(self) -> None:
+        # The bucket is made once, with object lock where the store offers it; a store that
+        # is down now is not fatal: uploads answer 503 until it is back.
+        try:
+            self.store.ensure_bucket()
+        except Exception:  # noqa: BLE001 - logged; the service still starts
+            _log.warning("bucket_nao_verificado", bucket=self.store.bucket, exc_info=True)
+
+    def get_dependency(self, worker_ctx: Any) -> ObjectStore:
+        return self.store
