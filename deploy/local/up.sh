@@ -13,6 +13,23 @@ export SEMPAPEL_AMQP_URI=${SEMPAPEL_AMQP_URI:-amqp://guest:guest@127.0.0.1:5672/
 export SEMPAPEL_CORS_ORIGINS=${SEMPAPEL_CORS_ORIGINS:-http://localhost:3000,http://localhost:5173}
 SEMPAPEL_ENSURE_DB=sempapel bash deploy/local/infra.sh
 
+# Documents: s3rver (npm) speaks S3 over HTTP and keeps the objects on disk in .run/s3.
+# Plain object operations only (no object lock): the platform checks that before using it.
+export SEMPAPEL_S3_ENDPOINT=${SEMPAPEL_S3_ENDPOINT:-127.0.0.1:9000}
+export SEMPAPEL_S3_ACCESS_KEY=${SEMPAPEL_S3_ACCESS_KEY:-S3RVER}
+export SEMPAPEL_S3_SECRET_KEY=${SEMPAPEL_S3_SECRET_KEY:-S3RVER}
+if [ "$SEMPAPEL_S3_ENDPOINT" = 127.0.0.1:9000 ] && ! (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null; then
+  if [ ! -x "$RUN/node/node_modules/.bin/s3rver" ]; then
+    echo "up: installing s3rver from the npm registry into $RUN/node" >&2
+    npm install --silent --prefix "$RUN/node" s3rver@3.7.1 >/dev/null
+  fi
+  mkdir -p "$RUN/s3"
+  setsid "$RUN/node/node_modules/.bin/s3rver" --address 127.0.0.1 --port 9000 \
+    --directory "$RUN/s3" > "$RUN/s3rver.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/s3rver.pid.infra"
+  for _ in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null && break; sleep 0.25; done
+fi
+
 # The signing key has no default anywhere: the local run makes its own, once.
 if [ -z "${SEMPAPEL_JWT_SECRET:-}" ]; then
   [ -s "$RUN/jwt_secret" ] || { umask 077; "$SEMPAPEL" chave > "$RUN/jwt_secret"; }

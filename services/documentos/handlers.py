@@ -265,6 +265,8 @@ def preparar_upload(
         "data_documento": dominio.validar_data(metadados.get("data_documento")),
         "numero_externo": dominio.texto_limitado(metadados.get("numero"), "numero", 60),
         "remetente": dominio.texto_limitado(metadados.get("remetente"), "remetente", 200),
+        # The process's classification says "guarda permanente": keep the object forever.
+        "guarda_permanente": contexto.get("plano_item_id") in set(diretorio["guarda_permanente"]),
     }
     upload_id, agora = _id(), _agora()
     chave = f"mun_{uow.tenant.ibge}/{agora:%Y/%m}/{upload_id}"
@@ -294,7 +296,9 @@ def confirmar_upload(
     armazenado: dict[str, Any],
     tamanho_no_armazenamento: int | None,
 ) -> dict[str, Any]:
-    """The bytes are stored: record the document, in one transaction with its event."""
+    """The bytes are stored: record the document, in one transaction with its event.
+
+    The answer says whether the object must be kept forever (`guarda_permanente`)."""
     with uow:
         session = uow.session
         pendente = session.execute(
@@ -343,7 +347,10 @@ def confirmar_upload(
         session.execute(delete(upload_pendente).where(upload_pendente.c.id == pendente.id))
         _evento(session, ator, "incluido", doc_id, {})
         uow.commit()
-        return resumo(_linha(session, doc_id), [])
+        return {
+            **resumo(_linha(session, doc_id), []),
+            "guarda_permanente": meta["guarda_permanente"],
+        }
 
 
 def cancelar_upload(uow: UnitOfWork, ator: Ator, upload_id: str) -> str | None:

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from eventlet import tpool
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -41,6 +40,7 @@ from services.chassis.tenant_session import (
 from services.chassis.ttl_cache import TtlCacheProvider
 from services.documentos import conteudo, dominio, handlers
 from services.documentos.eventos import SOURCE
+from services.documentos.extracao import extrair_em_processo
 from services.documentos.handlers import Ator
 from services.documentos.tables import outbox, upload_pendente
 
@@ -137,9 +137,14 @@ class DocumentosService(ProbedService):
         if not str(pendente_chave).startswith(chave):
             raise Conflito("Envio desconhecido ou expirado.", code="upload_desconhecido")
         tamanho = self.store.size(pendente_chave)
-        return handlers.confirmar_upload(
+        documento = handlers.confirmar_upload(
             self._uow(), self._ator(), self._diretorio(), upload_id, armazenado, tamanho
         )
+        if documento["guarda_permanente"]:
+            # Object lock where the store has it (capability-checked); elsewhere the record
+            # alone protects it: documents are cancelled, never deleted.
+            documento["retencao_legal"] = self.store.legal_hold(pendente_chave)
+        return documento
 
     @rpc(expected_exceptions=EXPECTED)
     def cancelar_upload(self, upload_id: str) -> None:
@@ -286,7 +291,7 @@ class DocumentosService(ProbedService):
         else:
             dados = b"".join(self.store.stream(chave))
             try:
-                texto = tpool.execute(conteudo.extrair_texto, carregado["row"]["formato"], dados)
+                texto = extrair_em_processo(carregado["row"]["formato"], dados)
             except conteudo.TextoIndisponivel as exc:
                 erro = str(exc) or "texto indisponível"
         uow = self.db.for_municipio(tenant.ibge)

@@ -45,6 +45,12 @@ class Documento(BaseModel):
     cancelado_motivo: str | None
     assinantes: list[Assinante]
     criado_em: str
+    guarda_permanente: bool | None = Field(
+        default=None, description="inclusão: a classificação do processo manda guardar para sempre"
+    )
+    retencao_legal: bool | None = Field(
+        default=None, description="inclusão: o objeto ficou sob retenção legal (object lock)"
+    )
 
 
 class DocumentoInterno(Strict):

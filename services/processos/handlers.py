@@ -962,6 +962,7 @@ def contexto_documental(uow: UnitOfWork, ator: Ator, referencia: str) -> dict[st
             "anexado": estado.principal_id is not None,
             "unidades": sorted(set(estado.unidades) | set(principal.unidades)),
             "credenciado": ator.usuario_id in (estado.credenciados | principal.credenciados),
+            "plano_item_id": row.plano_item_id,
         }
 
 

@@ -606,10 +606,15 @@ def diretorio(uow: UnitOfWork) -> dict[str, Any]:
             }
             for r in s.execute(select(tipo_documento))
         }
+        guarda = s.scalars(
+            select(plano_item.c.id).where(plano_item.c.destinacao == "guarda_permanente")
+        )
         return {
             "unidades": unidades,
             "tipos": tipos,
             "tipos_documento": tipos_documento,
+            # Plan items (of every version) whose documents are kept forever.
+            "guarda_permanente": sorted(guarda),
             "hipoteses": hipoteses,
             "classificacoes": codigos,
         }

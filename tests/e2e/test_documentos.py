@@ -499,3 +499,51 @@ def test_text_is_extracted_in_the_background(platform, org, engine):
         )
         time.sleep(0.2)
     assert found and found[0][0] == "extraido" and "pregão 7/2026" in found[0][1]
+
+
+def test_permanent_documents_get_a_legal_hold_where_the_store_has_object_lock(
+    platform, org, bucket, settings, engine
+):
+    plano = call(platform, "GET", "/api/v1/plano-classificacao", org["rita"]).json()
+    permanente = next(i["codigo"] for i in plano["itens"] if i["destinacao"] == "guarda_permanente")
+    answer = call(
+        platform,
+        "POST",
+        "/api/v1/processos",
+        org["rita"],
+        {
+            "tipo_processo": org["tipo_processo"],
+            "especificacao": "Guarda permanente",
+            "classificacao": permanente,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    doc = upload(platform, org, answer.json()["id"], PDF)
+    assert doc.status_code == 201, doc.text
+    assert doc.json()["guarda_permanente"] is True and doc.json()["retencao_legal"] is True
+    chave = rows(
+        engine,
+        f"SELECT objeto_chave FROM mun_{ITUMBIARA}.documento WHERE id = '{doc.json()['id']}'",
+    )[0][0]
+    assert bucket.is_object_legal_hold_enabled(settings.s3_bucket, chave)
+    eliminavel = next(i["codigo"] for i in plano["itens"] if i["destinacao"] == "eliminacao")
+    outro = call(
+        platform,
+        "POST",
+        "/api/v1/processos",
+        org["rita"],
+        {"tipo_processo": org["tipo_processo"], "especificacao": "x", "classificacao": eliminavel},
+    ).json()
+    common = upload(platform, org, outro["id"], PDF).json()
+    assert common["guarda_permanente"] is False and common.get("retencao_legal") is None
+
+
+def test_a_store_without_object_lock_is_detected_not_assumed(settings):
+    from services.chassis.object_store import ObjectStore
+
+    store = ObjectStore.from_settings(settings)
+    store.bucket = "sem-trava-de-objeto"
+    store.ensure_bucket(object_lock=False)
+    assert store.supports_legal_hold() is False
+    stored = store.put_bytes("mun_0000000/x", b"conteudo", "text/plain")
+    assert store.legal_hold(stored.key) is False  # skipped, not an error
