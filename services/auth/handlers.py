@@ -104,31 +104,11 @@ def criar_usuario(
 def autenticar(
     uow: UnitOfWork, passwords: Passwords, policy: LockoutPolicy, login: str, senha: str
 ) -> Usuario:
-    """Check a password; five wrong in a row lock the account.
-
-    The slow hash runs without a row lock, so one account's logins do not queue
-    behind each other; the counters are then updated under the lock, and a lock
-    set meanwhile by concurrent failures wins over a correct password.
-    """
+    """Check a password at login; five wrong in a row lock the account."""
     login = normalizar_login(login)
     with uow:
         usuario = _by_login(uow, login) if login else None
-        if usuario is None or not usuario.ativo or not usuario.tem_senha:
-            # Same work and answer whether the login is unknown or still to be activated.
-            passwords.verify(None, senha)
-            raise CredenciaisInvalidas()
-        _refuse_if_locked(usuario)
-        correct = passwords.verify(usuario.senha_hash, senha)
-        uow.session.refresh(usuario, with_for_update=True)
-        _refuse_if_locked(usuario)
-        now = _now()
-        if not correct:
-            usuario.registrar_falha(now, policy.threshold, policy.duration)
-            uow.commit()
-            raise CredenciaisInvalidas()
-        usuario.registrar_sucesso(now)
-        uow.commit()
-        return usuario
+        return _verificar(uow, passwords, policy, usuario, senha, CredenciaisInvalidas())
 
 
 def confirmar_senha(
@@ -137,21 +117,40 @@ def confirmar_senha(
     """The signed-in user types the password again (to sign): same checks and lockout as login."""
     with uow:
         usuario = uow.session.get(Usuario, usuario_id)
-        if usuario is None or not usuario.ativo or not usuario.tem_senha:
-            passwords.verify(None, senha)
-            raise CredenciaisInvalidas("Senha incorreta.", code="senha_incorreta")
-        _refuse_if_locked(usuario)
-        correct = passwords.verify(usuario.senha_hash, senha)
-        uow.session.refresh(usuario, with_for_update=True)
-        _refuse_if_locked(usuario)
-        now = _now()
-        if not correct:
-            usuario.registrar_falha(now, policy.threshold, policy.duration)
-            uow.commit()
-            raise CredenciaisInvalidas("Senha incorreta.", code="senha_incorreta")
-        usuario.registrar_sucesso(now)
+        erro = CredenciaisInvalidas("Senha incorreta.", code="senha_incorreta")
+        return _verificar(uow, passwords, policy, usuario, senha, erro)
+
+
+def _verificar(
+    uow: UnitOfWork,
+    passwords: Passwords,
+    policy: LockoutPolicy,
+    usuario: Usuario | None,
+    senha: str,
+    erro: CredenciaisInvalidas,
+) -> Usuario:
+    """The password check of login and of signatures, inside the caller's unit of work.
+
+    The slow hash runs without a row lock, so one account's checks do not queue
+    behind each other; the counters are then updated under the lock, and a lock
+    set meanwhile by concurrent failures wins over a correct password. Unknown,
+    inactive and not yet activated accounts cost the same hash and get the same answer.
+    """
+    if usuario is None or not usuario.ativo or not usuario.tem_senha:
+        passwords.verify(None, senha)
+        raise erro
+    _refuse_if_locked(usuario)
+    correct = passwords.verify(usuario.senha_hash, senha)
+    uow.session.refresh(usuario, with_for_update=True)
+    _refuse_if_locked(usuario)
+    now = _now()
+    if not correct:
+        usuario.registrar_falha(now, policy.threshold, policy.duration)
         uow.commit()
-        return usuario
+        raise erro
+    usuario.registrar_sucesso(now)
+    uow.commit()
+    return usuario
 
 
 def _refuse_if_locked(usuario: Usuario) -> None:

@@ -9,6 +9,7 @@ and request id to every log line of the worker.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -41,6 +42,15 @@ def identity_of(worker_ctx: Any, tokens: TokenService) -> Identity | None:
     return identity
 
 
+@dataclass(frozen=True)
+class Ator:
+    """Who acts in a command: the user and the current unit (None before one is chosen)."""
+
+    usuario_id: str
+    login: str
+    unidade_id: str | None
+
+
 class Call:
     """What a worker knows about its call."""
 
@@ -62,6 +72,11 @@ class Call:
         if identity is None:
             raise TokenInvalido()
         return identity
+
+    @property
+    def ator(self) -> Ator:
+        identity = self.identity
+        return Ator(identity.usuario_id, identity.login, identity.unidade_id)
 
     def require_administrator(self) -> Identity:
         """The caller, if they hold the municipality administrator profile; 403 otherwise."""

@@ -55,7 +55,7 @@ from services.chassis.database import engine_from_settings
 from services.chassis.errors import ConfiguracaoInvalida
 from services.chassis.events import EXCHANGE
 from services.chassis.tenant import Tenant
-from services.chassis.tenant_session import TenantEngines, tenants_with_table
+from services.chassis.tenant_session import TenantEngines, UnitOfWork, tenants_with_table
 
 _log = structlog.get_logger("sempapel.outbox")
 
@@ -360,6 +360,11 @@ class OutboxNotifier:
     def notify(self, tenant: Tenant) -> None:
         """Non-blocking; call it after commit (`uow.on_commit`)."""
         self._relayer.notify(tenant)
+
+    def watch(self, uow: UnitOfWork) -> UnitOfWork:
+        """`uow`, set to wake the relay once it commits (its events go out at once)."""
+        uow.on_commit(lambda: self.notify(uow.tenant))
+        return uow
 
 
 class OutboxRelayer(DependencyProvider):

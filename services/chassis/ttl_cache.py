@@ -23,9 +23,10 @@ class TtlCache(Generic[V]):
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, V]] = {}
 
-    def get(self, key: Hashable, load: Callable[[], V]) -> V:
+    def get(self, key: Hashable, load: Callable[[], V], refresh: bool = False) -> V:
+        """The cached value, or `load()` when absent, expired, or `refresh` is asked."""
         now = time.monotonic()
-        hit = self._entries.get(key)
+        hit = None if refresh else self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
         value = load()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.chassis.call_context import Ator
 from services.chassis.errors import AcessoNegado, Conflito, DadosInvalidos
 from services.chassis.event_consumer import registrar_evento
 from services.chassis.niveis_acesso import checar_hipotese, validar_nivel
@@ -38,13 +38,6 @@ from services.documentos.tables import (
 )
 
 MAX_HTML = 2_000_000
-
-
-@dataclass(frozen=True)
-class Ator:
-    usuario_id: str
-    login: str
-    unidade_id: str | None
 
 
 def _agora() -> datetime:

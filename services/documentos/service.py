@@ -34,14 +34,12 @@ from services.chassis.tenant import validar_ibge
 from services.chassis.tenant_session import (
     TenantDatabase,
     TenantEngines,
-    UnitOfWork,
     tenants_with_table,
 )
 from services.chassis.ttl_cache import TtlCacheProvider
 from services.documentos import conteudo, dominio, handlers
 from services.documentos.eventos import SOURCE
 from services.documentos.extracao import extrair_em_processo
-from services.documentos.handlers import Ator
 from services.documentos.tables import outbox, upload_pendente
 
 EXPECTED = SemPapelError
@@ -63,20 +61,10 @@ class DocumentosService(ProbedService):
 
     # Context of the call
 
-    def _ator(self) -> Ator:
-        identity = self.call.identity
-        return Ator(identity.usuario_id, identity.login, identity.unidade_id)
-
-    def _uow(self) -> UnitOfWork:
-        uow = self.db.unit_of_work()
-        uow.on_commit(lambda: self.relayer.notify(uow.tenant))
-        return uow
-
     def _diretorio(self, fresco: bool = False) -> dict[str, Any]:
+        """tenancy's directory, cached; `fresco` reads it again (created a moment ago?)."""
         ibge = self.call.identity.tenant.ibge
-        if fresco:
-            self.diretorios.forget(ibge)
-        return self.diretorios.get(ibge, self.tenancy.diretorio)
+        return self.diretorios.get(ibge, self.tenancy.diretorio, refresh=fresco)
 
     def _diretorio_com(self, tipo_documento: Any) -> dict[str, Any]:
         diretorio = self._diretorio()
@@ -115,7 +103,7 @@ class DocumentosService(ProbedService):
         diretorio = self._diretorio_com(metadados.get("tipo_documento"))
         return handlers.preparar_upload(
             self.db.unit_of_work(),
-            self._ator(),
+            self.call.ator,
             contexto,
             diretorio,
             dict(metadados),
@@ -138,7 +126,12 @@ class DocumentosService(ProbedService):
             raise Conflito("Envio desconhecido ou expirado.", code="upload_desconhecido")
         tamanho = self.store.size(pendente_chave)
         documento = handlers.confirmar_upload(
-            self._uow(), self._ator(), self._diretorio(), upload_id, armazenado, tamanho
+            self.relayer.watch(self.db.unit_of_work()),
+            self.call.ator,
+            self._diretorio(),
+            upload_id,
+            armazenado,
+            tamanho,
         )
         if documento["guarda_permanente"]:
             # Object lock where the store has it (capability-checked); elsewhere the record
@@ -148,7 +141,7 @@ class DocumentosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def cancelar_upload(self, upload_id: str) -> None:
-        chave = handlers.cancelar_upload(self.db.unit_of_work(), self._ator(), upload_id)
+        chave = handlers.cancelar_upload(self.db.unit_of_work(), self.call.ator, upload_id)
         if chave:
             self.store.delete(chave)
 
@@ -163,12 +156,20 @@ class DocumentosService(ProbedService):
     def criar_interno(self, processo: str, dados: dict[str, Any]) -> dict[str, Any]:
         contexto = self.processos.contexto_documental(processo)
         diretorio = self._diretorio_com(dados.get("tipo_documento"))
-        return handlers.criar_interno(self._uow(), self._ator(), contexto, diretorio, dict(dados))
+        return handlers.criar_interno(
+            self.relayer.watch(self.db.unit_of_work()),
+            self.call.ator,
+            contexto,
+            diretorio,
+            dict(dados),
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def editar(self, doc_id: str, html: str) -> dict[str, Any]:
         self._legivel(doc_id)
-        return handlers.editar_interno(self._uow(), self._ator(), doc_id, html)
+        return handlers.editar_interno(
+            self.relayer.watch(self.db.unit_of_work()), self.call.ator, doc_id, html
+        )
 
     # Reading
 
@@ -246,14 +247,16 @@ class DocumentosService(ProbedService):
     def assinar(self, doc_id: str, senha: str, cargo: str) -> dict[str, Any]:
         self._legivel(doc_id)
         signatario = self.auth.confirmar_senha(senha)  # 401 senha_incorreta: no signature
-        ator = self._ator()
+        ator = self.call.ator
         sigla = self._diretorio()["unidades"].get(ator.unidade_id or "", {}).get("sigla")
-        return handlers.assinar(self._uow(), ator, doc_id, cargo, signatario, sigla)
+        return handlers.assinar(
+            self.relayer.watch(self.db.unit_of_work()), ator, doc_id, cargo, signatario, sigla
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def cancelar(self, doc_id: str, motivo: str) -> dict[str, Any]:
         doc, contexto, _ = self._legivel(doc_id)
-        ator = self._ator()
+        ator = self.call.ator
         if doc["unidade_id"] != ator.unidade_id:
             raise AcessoNegado(
                 "Só a unidade que incluiu o documento pode cancelá-lo.",
@@ -264,7 +267,7 @@ class DocumentosService(ProbedService):
                 "O processo não está aberto na sua unidade.",
                 code="processo_nao_aberto_na_unidade",
             )
-        return handlers.cancelar(self._uow(), ator, doc_id, motivo)
+        return handlers.cancelar(self.relayer.watch(self.db.unit_of_work()), ator, doc_id, motivo)
 
     @rpc(expected_exceptions=EXPECTED)
     def conferir(self, municipio: str, codigo: str, crc: str) -> dict[str, Any]:
@@ -294,8 +297,7 @@ class DocumentosService(ProbedService):
                 texto = extrair_em_processo(carregado["row"]["formato"], dados)
             except conteudo.TextoIndisponivel as exc:
                 erro = str(exc) or "texto indisponível"
-        uow = self.db.for_municipio(tenant.ibge)
-        uow.on_commit(lambda: self.relayer.notify(tenant))
+        uow = self.relayer.watch(self.db.for_municipio(tenant.ibge))
         handlers.registrar_texto(uow, doc["id"], texto, erro, evento_recebido["id"])
 
 

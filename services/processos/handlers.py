@@ -11,7 +11,6 @@ import base64
 import binascii
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from services.chassis.call_context import Ator
 from services.chassis.errors import Conflito, DadosInvalidos
 from services.chassis.event_consumer import EventoInvalido, registrar_evento
 from services.chassis.niveis_acesso import checar_hipotese, mais_restritivo, validar_nivel
@@ -39,15 +39,6 @@ from services.processos.tables import (
 )
 
 LIMITE_CAIXA = 200
-
-
-@dataclass(frozen=True)
-class Ator:
-    """Who acts, from the verified token: the user and the current unit (may be None)."""
-
-    usuario_id: str
-    login: str
-    unidade_id: str | None
 
 
 def _agora() -> datetime:

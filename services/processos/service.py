@@ -11,11 +11,10 @@ from services.chassis.event_consumer import evento, tenant_do_evento
 from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
-from services.chassis.tenant_session import TenantDatabase, UnitOfWork
+from services.chassis.tenant_session import TenantDatabase
 from services.chassis.ttl_cache import TtlCacheProvider
 from services.processos import handlers
 from services.processos.eventos import SOURCE
-from services.processos.handlers import Ator
 from services.processos.tables import outbox, recebidos
 
 EXPECTED = SemPapelError
@@ -32,22 +31,10 @@ class ProcessosService(ProbedService):
 
     # Context of the call
 
-    def _ator(self) -> Ator:
-        identity = self.call.identity
-        return Ator(identity.usuario_id, identity.login, identity.unidade_id)
-
-    def _uow(self) -> UnitOfWork:
-        """A unit of work that wakes the outbox relay once it commits."""
-        uow = self.db.unit_of_work()
-        uow.on_commit(lambda: self.relayer.notify(uow.tenant))
-        return uow
-
     def _diretorio(self, fresco: bool = False) -> dict[str, Any]:
-        """The cached directory; `fresco` reads it again (a unit or type created a moment ago)."""
+        """tenancy's directory, cached; `fresco` reads it again (created a moment ago?)."""
         ibge = self.call.identity.tenant.ibge
-        if fresco:
-            self.diretorios.forget(ibge)
-        return self.diretorios.get(ibge, self.tenancy.diretorio)
+        return self.diretorios.get(ibge, self.tenancy.diretorio, refresh=fresco)
 
     def _unidades(self, siglas: list[str]) -> list[str]:
         """Active unit ids for siglas, in order."""
@@ -109,16 +96,20 @@ class ProcessosService(ProbedService):
         )
         if novidade:  # created after the cached copy was read?
             diretorio = self._diretorio(fresco=True)
-        return handlers.gerar(self._uow(), self._ator(), diretorio, dict(dados))
+        return handlers.gerar(
+            self.relayer.watch(self.db.unit_of_work()), self.call.ator, diretorio, dict(dados)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def obter(self, referencia: str) -> dict[str, Any]:
-        return self._siglas(handlers.detalhe(self._uow(), self._ator(), referencia))
+        return self._siglas(
+            handlers.detalhe(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def andamentos(self, referencia: str) -> list[dict[str, Any]]:
         unidades = self._diretorio()["unidades"]
-        historia = handlers.andamentos(self.db.unit_of_work(), self._ator(), referencia)
+        historia = handlers.andamentos(self.db.unit_of_work(), self.call.ator, referencia)
         for item in historia:
             item["unidade"] = unidades.get(item["unidade_id"] or "", {}).get("sigla")
             destinos = item["detalhes"].get("destinos")
@@ -130,76 +121,107 @@ class ProcessosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def caixa(self, filtros: dict[str, Any]) -> dict[str, Any]:
-        return handlers.caixa(self.db.unit_of_work(), self._ator(), **filtros)
+        return handlers.caixa(self.db.unit_of_work(), self.call.ator, **filtros)
 
     # The lifecycle
 
     @rpc(expected_exceptions=EXPECTED)
     def enviar(self, referencia: str, destinos: list[str], manter_aberto: bool = False) -> dict:
         ids = self._unidades(list(destinos))
-        feito = handlers.enviar(self._uow(), self._ator(), referencia, ids, bool(manter_aberto))
+        feito = handlers.enviar(
+            self.relayer.watch(self.db.unit_of_work()),
+            self.call.ator,
+            referencia,
+            ids,
+            bool(manter_aberto),
+        )
         return {**feito, "destinos": [str(s).strip().upper() for s in destinos]}
 
     @rpc(expected_exceptions=EXPECTED)
     def receber(self, referencia: str) -> None:
-        handlers.receber(self._uow(), self._ator(), referencia)
+        handlers.receber(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
 
     @rpc(expected_exceptions=EXPECTED)
     def concluir(self, referencia: str) -> None:
-        handlers.concluir(self._uow(), self._ator(), referencia)
+        handlers.concluir(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
 
     @rpc(expected_exceptions=EXPECTED)
     def reabrir(self, referencia: str) -> None:
-        handlers.reabrir(self._uow(), self._ator(), referencia)
+        handlers.reabrir(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
 
     @rpc(expected_exceptions=EXPECTED)
     def atribuir(self, referencia: str, login: str | None) -> dict[str, Any]:
-        ator = self._ator()
+        ator = self.call.ator
         usuario = self._usuario(login, ator.unidade_id) if login else None
-        return handlers.atribuir(self._uow(), ator, referencia, usuario)
+        return handlers.atribuir(
+            self.relayer.watch(self.db.unit_of_work()), ator, referencia, usuario
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def marcar(self, referencia: str, texto: str | None) -> None:
-        handlers.marcar(self._uow(), self._ator(), referencia, texto)
+        handlers.marcar(
+            self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia, texto
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def sobrestar(self, referencia: str, motivo: str, sobrestado: bool = True) -> None:
-        handlers.sobrestar(self._uow(), self._ator(), referencia, motivo, bool(sobrestado))
+        handlers.sobrestar(
+            self.relayer.watch(self.db.unit_of_work()),
+            self.call.ator,
+            referencia,
+            motivo,
+            bool(sobrestado),
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def anexar(self, referencia: str, outro: str, motivo: str) -> dict[str, Any]:
-        return handlers.anexar(self._uow(), self._ator(), referencia, outro, motivo)
+        return handlers.anexar(
+            self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia, outro, motivo
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def desanexar(self, referencia: str, outro: str, motivo: str) -> None:
-        handlers.desanexar(self._uow(), self._ator(), referencia, outro, motivo)
+        handlers.desanexar(
+            self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia, outro, motivo
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def relacionar(self, referencia: str, outro: str, relacionar: bool = True) -> None:
-        handlers.relacionar(self._uow(), self._ator(), referencia, outro, bool(relacionar))
+        handlers.relacionar(
+            self.relayer.watch(self.db.unit_of_work()),
+            self.call.ator,
+            referencia,
+            outro,
+            bool(relacionar),
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def dar_ciencia(self, referencia: str) -> None:
-        handlers.dar_ciencia(self._uow(), self._ator(), referencia)
+        handlers.dar_ciencia(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
 
     @rpc(expected_exceptions=EXPECTED)
     def credencial(self, referencia: str, login: str, conceder: bool) -> None:
         usuario = self._usuario(login)
-        handlers.credenciar(self._uow(), self._ator(), referencia, usuario, bool(conceder))
+        handlers.credenciar(
+            self.relayer.watch(self.db.unit_of_work()),
+            self.call.ator,
+            referencia,
+            usuario,
+            bool(conceder),
+        )
 
     # For documentos and tenancy
 
     @rpc(expected_exceptions=EXPECTED)
     def contexto_documental(self, referencia: str) -> dict[str, Any]:
-        return handlers.contexto_documental(self.db.unit_of_work(), self._ator(), referencia)
+        return handlers.contexto_documental(self.db.unit_of_work(), self.call.ator, referencia)
 
     @evento(
         "processos.documentos", "documento.incluido", "documento.assinado", "documento.cancelado"
     )
     def documento_mudou(self, evento_recebido: dict[str, Any]) -> None:
         """History and effective level follow the process's documents (at least once, deduped)."""
-        uow = self.db.for_municipio(tenant_do_evento(evento_recebido).ibge)
-        uow.on_commit(lambda: self.relayer.notify(uow.tenant))
+        uow = self.relayer.watch(self.db.for_municipio(tenant_do_evento(evento_recebido).ibge))
         handlers.aplicar_evento_documento(uow, evento_recebido, recebidos)
 
     @rpc(expected_exceptions=EXPECTED)
