@@ -171,6 +171,16 @@ class Settings:
         "files up to this size are hash-checked before the first byte is sent",
         int,
     )
+    busca_backend: str = _setting(
+        "SEMPAPEL_BUSCA_BACKEND",
+        "postgres",
+        "search backend: postgres (full text in each schema) or solr (production)",
+    )
+    solr_url: str = _setting(
+        "SEMPAPEL_SOLR_URL",
+        "http://127.0.0.1:8983/solr/sempapel",
+        "the Solr collection of all municipalities (compositeId routing by IBGE)",
+    )
     log_format: str = _setting(
         "SEMPAPEL_LOG_FORMAT", "auto", "json, console, or auto (json unless on a terminal)"
     )

@@ -51,6 +51,9 @@ class TenantSchemaPart:
     name: str
     metadata: MetaData
     migrations_dir: Path
+    # Objects made by PostgreSQL-only DDL outside the portable metadata (e.g. busca's
+    # tsvector column and GIN index), so schema comparisons know to expect them.
+    postgres_only: tuple[str, ...] = ()
 
     @property
     def version_table(self) -> str:

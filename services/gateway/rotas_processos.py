@@ -334,6 +334,29 @@ class RotasProcessos:
 
     @api(
         "GET",
+        "/api/v1/busca",
+        summary="Buscar processos e documentos: q, tipo_processo, tipo_documento, unidade "
+        "(sigla), de, ate (AAAA-MM-DD), nivel, pagina, por_pagina",
+        authenticated=True,
+        errors=(401, 422, 503),
+        tags=("busca",),
+    )
+    def buscar(self, request: Request) -> dict[str, Any]:
+        campos = (
+            "q",
+            "tipo_processo",
+            "tipo_documento",
+            "unidade",
+            "de",
+            "ate",
+            "nivel",
+            "pagina",
+            "por_pagina",
+        )
+        return self.busca.buscar({c: request.args[c] for c in campos if request.args.get(c)})
+
+    @api(
+        "GET",
         "/api/v1/numeracao",
         summary="Formato e prefixo da numeração de processos do município",
         response=Numeracao,

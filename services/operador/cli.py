@@ -282,6 +282,32 @@ def planilha_importar(ibge: str, simular: bool, relatorio: str | None, arquivos:
             click.echo(f"  {c['usuario']:24} {c['codigo']}  até {c['expira_em'][:10]}  {c['nome']}")
 
 
+@main.group()
+def busca() -> None:
+    """Índice de busca."""
+
+
+@busca.command("reindexar")
+@click.option("--municipio", "ibge", default=None, help="só este município")
+def busca_reindexar(ibge: str | None) -> None:
+    """Reconstrói o índice a partir do banco; os eventos ao vivo seguem chegando."""
+    from services.busca import reindexacao
+    from services.busca.service import backend_from_settings
+
+    settings = Settings.from_env()
+    engines = TenantEngines(engine_from_settings(settings))
+    backend = backend_from_settings(settings)
+    try:
+        tenants = [Tenant(ibge)] if ibge else reindexacao.municipios(engines)
+    except SemPapelError as exc:
+        _fail(exc)
+    for tenant in tenants:
+        total = reindexacao.contar(engines, tenant)
+        with tqdm(total=total, unit="item", desc=tenant.ibge, file=sys.stderr) as bar:
+            feitos = reindexacao.reindexar(engines, backend, tenant, bar.update)
+        click.echo(f"{tenant.ibge}: {feitos} itens indexados")
+
+
 @main.command("piloto")
 @click.option("--senha-env", default="SEMPAPEL_ADMIN_SENHA", show_default=True)
 def piloto(senha_env: str) -> None:

@@ -1,0 +1,88 @@
+"""busca's table in every municipality schema: one row per indexed process or document.
+
+Portable columns for the data; on PostgreSQL (the default backend) a generated
+`tsvector` column with a GIN index and an accent-insensitive Portuguese text
+search configuration are added by `TS_DDL`, both when a schema is created from
+metadata and by the migration, so a replayed schema equals a fresh one. With
+Solr (production) this table stays empty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, Text, event
+
+from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+
+metadata = tenant_metadata()
+
+CONFIG = "public.pt_sem_acento"
+# Unqualified table names: migrations and schema creation run with the tenant's search_path.
+TS_DDL = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
+    f"""DO $$ BEGIN
+        CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = pg_catalog.portuguese);
+        ALTER TEXT SEARCH CONFIGURATION {CONFIG}
+            ALTER MAPPING FOR hword, hword_part, word WITH public.unaccent, portuguese_stem;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$""",
+    # Both the accent-free and the accented Portuguese stems: "licitacao" stems like
+    # "Licitação" only without accents, "LICITAÇÕES" like it only with them.
+    f"""ALTER TABLE busca_entrada ADD COLUMN ts tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('{CONFIG}', coalesce(titulo, '')), 'A')
+        || setweight(to_tsvector('pg_catalog.portuguese', coalesce(titulo, '')), 'A')
+        || setweight(to_tsvector('{CONFIG}', coalesce(numero_formatado, '')
+                                 || ' ' || coalesce(numero, '')), 'A')
+        || setweight(to_tsvector('{CONFIG}', coalesce(tipo_processo, '') || ' '
+                                 || coalesce(tipo_documento, '') || ' '
+                                 || coalesce(assinantes, '')), 'B')
+        || setweight(to_tsvector('{CONFIG}', left(coalesce(texto, ''), 1000000)), 'C')
+        || setweight(to_tsvector('pg_catalog.portuguese', left(coalesce(texto, ''), 1000000)),
+                     'C')
+    ) STORED""",
+    "CREATE INDEX ix_busca_entrada_ts ON busca_entrada USING gin (ts)",
+]
+
+busca_entrada = Table(
+    "busca_entrada",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("tipo", String(10), nullable=False),
+    Column("processo_id", String(32), nullable=False),
+    Column("versao", Integer, nullable=False),
+    Column("numero", String(20), nullable=False),
+    Column("numero_formatado", String(30), nullable=False),
+    Column("titulo", Text, nullable=False),
+    Column("texto", Text, nullable=False),
+    Column("tipo_processo", String(200), nullable=False),
+    Column("tipo_documento", String(200)),
+    Column("unidade_geradora_id", String(32), nullable=False),
+    Column("unidades", Text, nullable=False),  # " id id " (restrito: the units reached)
+    Column("nivel", String(10), nullable=False),
+    Column("credenciados", Text, nullable=False),  # " id id " (sigiloso)
+    Column("documentos_id", Text, nullable=False),  # CPF/CNPJ digits
+    Column("assinantes", Text, nullable=False),
+    Column("data", DateTime(timezone=True), nullable=False),
+    Column("ano", Integer, nullable=False),
+    Column("cancelado", Boolean, nullable=False),
+    # The version of the text (documents' extracted text arrives in its own event).
+    Column("texto_versao", Integer, nullable=False),
+    Index("ix_busca_entrada_processo_id", "processo_id"),
+)
+
+
+@event.listens_for(busca_entrada, "after_create")
+def _texto_completo(target: Table, connection: object, **kw: object) -> None:
+    if connection.dialect.name == "postgresql":  # type: ignore[attr-defined]
+        from sqlalchemy import text
+
+        for statement in TS_DDL:
+            connection.execute(text(statement))  # type: ignore[attr-defined]
+
+
+TENANT_SCHEMA = TenantSchemaPart(
+    name="busca",
+    metadata=metadata,
+    migrations_dir=Path(__file__).parent / "migrations",
+    postgres_only=("ts", "ix_busca_entrada_ts"),
+)
