@@ -6,8 +6,8 @@
 #   docker build -t prefeitura-sem-papel:local .
 #   docker run --rm -e SEMPAPEL_JWT_SECRET=... prefeitura-sem-papel:local sempapel servico auth
 #
-# Every dependency has a manylinux wheel for CPython 3.11 except psycogreen, which
-# is pure Python, so the slim image needs no compiler. python-oracledb runs in thin
+# Every dependency has a manylinux wheel for CPython 3.11 except psycogreen and pysolr,
+# both pure Python, so the slim image needs no compiler. python-oracledb runs in thin
 # mode (no Oracle client libraries).
 FROM python:3.11-slim
 

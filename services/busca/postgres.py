@@ -13,7 +13,7 @@ import html
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, case, text
 from sqlalchemy.dialects.postgresql import insert
 
 from services.busca.indice import Acesso, Consulta, Entrada, Resultado, digitos_do_numero
@@ -74,12 +74,16 @@ class PostgresBackend:
         if not entradas:
             return
         stmt = insert(busca_entrada)
-        # The text has its own version (see definir_texto); an upsert leaves it alone.
+        # A document's text has its own version (see definir_texto): an upsert leaves it
+        # alone; a process's text (its parties, type...) is part of the process.
         colunas = {
             c.name: stmt.excluded[c.name]
             for c in busca_entrada.columns
             if c.name not in ("id", "texto", "texto_versao")
         }
+        colunas["texto"] = case(
+            (stmt.excluded.tipo == "processo", stmt.excluded.texto), else_=busca_entrada.c.texto
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=["id"],
             set_=colunas,

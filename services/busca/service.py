@@ -45,6 +45,10 @@ def aplicar(backend: Any, evento_recebido: dict[str, Any]) -> None:
         processo = backend.obter(ibge, f"processo:{documento['processo_id']}")
         entrada = indice.de_documento(documento, dados["seq"], processo, dados.get("texto"))
         backend.indexar(ibge, [entrada])
+        # The process may have changed access meanwhile: its newest state wins.
+        atual = backend.obter(ibge, f"processo:{documento['processo_id']}")
+        if atual is not None and (processo is None or atual.versao != processo.versao):
+            backend.refiltrar(ibge, atual)
         if tipo == "documento.texto_extraido" and dados.get("texto") is not None:
             backend.definir_texto(ibge, entrada)
     except (KeyError, TypeError, ValueError) as exc:

@@ -222,9 +222,7 @@ class SolrBackend:
         for lote in _lotes(docs):
             self._enviar(lote, "indexar")
 
-    def remover(
-        self, ibge: str, ids: list[str], versoes: Mapping[str, int] | None = None
-    ) -> None:
+    def remover(self, ibge: str, ids: list[str], versoes: Mapping[str, int] | None = None) -> None:
         """Remove entries. With a version, a tombstone: later writes up to it are dropped.
 
         `versoes` maps an entry id to the version its removal happened at; the
@@ -297,7 +295,9 @@ class SolrBackend:
                 docs = [{"id": d["id"], "_version_": 1, **acesso} for d in pagina.docs]
                 recusados = _recusados(self._enviar(docs, "refiltrar", PARCIAL))
                 if recusados:
-                    _log.info("refiltrar_ignorou", processo_id=processo.processo_id, n=len(recusados))
+                    _log.info(
+                        "refiltrar_ignorou", processo_id=processo.processo_id, n=len(recusados)
+                    )
             if not pagina.nextCursorMark or pagina.nextCursorMark == cursor:
                 return
             cursor = pagina.nextCursorMark
@@ -318,8 +318,9 @@ class SolrBackend:
                 "texto": {"set": _sem_marcas(entrada.texto)},
                 "texto_versao": {"set": entrada.versao},
             }
-            if k not in _recusados(self._enviar([doc], "definir_texto", PARCIAL)) | {"*"}:
-                return
+            recusados = _recusados(self._enviar([doc], "definir_texto", PARCIAL))
+            if not recusados & {k, "*"}:
+                return  # written; otherwise someone wrote the document meanwhile: read again
         raise ServicoIndisponivel(
             "A busca não conseguiu gravar o texto do documento. Tente novamente.",
             code="busca_conflito",

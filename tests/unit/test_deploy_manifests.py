@@ -291,7 +291,11 @@ def test_compose_has_infrastructure_and_every_service():
     assert services["rabbitmq"]["image"].startswith("rabbitmq:3")
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["postgres"]["environment"]["POSTGRES_DB"] == "sempapel"
-    assert "solr" not in services and "minio" not in services
+    # Search runs on Solr (the production backend) from the shipped configset; documents on
+    # any S3 store (s3rver here), never on MinIO-only features.
+    assert services["solr"]["image"].startswith("solr:9")
+    assert any("deploy/solr" in v for v in services["solr"]["volumes"])
+    assert "minio" not in services
 
 
 def test_compose_builds_one_image_for_all_services():
