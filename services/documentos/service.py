@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import tempfile
 from datetime import timedelta
 from typing import Any
 
@@ -194,6 +195,9 @@ class DocumentosService(ProbedService):
         """Where the gateway reads an uploaded file from, after the access check."""
         doc, _, chave = self._legivel(doc_id)
         self._exigir_valido(doc)
+        return self._download(doc, chave)
+
+    def _download(self, doc: dict[str, Any], chave: str | None) -> dict[str, Any]:
         if doc["origem"] != "externo":
             raise Conflito("Documento interno: leia o conteúdo HTML.", code="documento_interno")
         return {
@@ -203,6 +207,16 @@ class DocumentosService(ProbedService):
             "media_type": doc["media_type"],
             "nome_arquivo": doc["nome_arquivo"] or f"documento-{doc['numero']}",
         }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def para_leitura(self, doc_id: str) -> dict[str, Any]:
+        """One call for the content route: the page of an internal document, or where the
+        gateway reads an uploaded file from (one access check, not two)."""
+        doc, _, chave = self._legivel(doc_id)
+        self._exigir_valido(doc)
+        if doc["origem"] == "interno":
+            return {"origem": "interno", "pagina": self._pagina(doc)}
+        return {"origem": "externo", **self._download(doc, chave)}
 
     @rpc(expected_exceptions=EXPECTED)
     def url_download(self, doc_id: str) -> dict[str, Any]:
@@ -215,17 +229,11 @@ class DocumentosService(ProbedService):
         url = self.store.presigned_get(info["chave"], segundos, info["nome_arquivo"])
         return {"url": url, "expira_em_segundos": segundos, "sha256": info["sha256"]}
 
-    @rpc(expected_exceptions=EXPECTED)
-    def conteudo_html(self, doc_id: str) -> dict[str, Any]:
-        """An internal document as a page: its sanitized HTML and the signature stamp."""
-        doc, _, _ = self._legivel(doc_id)
-        self._exigir_valido(doc)
-        if doc["origem"] != "interno":
-            raise Conflito("Documento externo: baixe o arquivo.", code="documento_externo")
-        html = handlers.html_para_leitura(self.db.unit_of_work(), doc_id)
+    def _pagina(self, doc: dict[str, Any]) -> dict[str, Any]:
+        html = handlers.html_para_leitura(self.db.unit_of_work(), doc["id"])
         if hashlib.sha256(html.encode("utf-8")).hexdigest() != doc["sha256"]:
-            _log.error("conteudo_corrompido", documento=doc_id)
-            raise ConteudoCorrompido(details={"documento": doc_id})
+            _log.error("conteudo_corrompido", documento=doc["id"])
+            raise ConteudoCorrompido(details={"documento": doc["id"]})
         carimbo = dominio.carimbo(
             doc["assinantes"],
             doc["codigo_verificacao"],
@@ -292,11 +300,14 @@ class DocumentosService(ProbedService):
         if tamanho > EXTRACAO_MAX_BYTES:
             erro = "arquivo grande demais para extração"
         else:
-            dados = b"".join(self.store.stream(chave))
-            try:
-                texto = extrair_em_processo(carregado["row"]["formato"], dados)
-            except conteudo.TextoIndisponivel as exc:
-                erro = str(exc) or "texto indisponível"
+            with tempfile.NamedTemporaryFile(prefix="sempapel-extracao-") as arquivo:
+                for pedaco in self.store.stream(chave):
+                    arquivo.write(pedaco)
+                arquivo.flush()
+                try:
+                    texto = extrair_em_processo(carregado["row"]["formato"], arquivo.name)
+                except conteudo.TextoIndisponivel as exc:
+                    erro = str(exc) or "texto indisponível"
         uow = self.relayer.watch(self.db.for_municipio(tenant.ibge))
         handlers.registrar_texto(uow, doc["id"], texto, erro, evento_recebido["id"])
 

@@ -185,15 +185,14 @@ class RotasDocumentos:
         tags=TAGS,
     )
     def conteudo_documento(self, request: Request, doc_id: str) -> Response:
-        documento = self.documentos.obter(doc_id)
-        if documento["origem"] == "interno":
-            pagina = self.documentos.conteudo_html(doc_id)
+        info = self.documentos.para_leitura(doc_id)
+        if info["origem"] == "interno":
+            pagina = info["pagina"]
             return Response(
                 _pagina(pagina["titulo"], pagina["html"], pagina["carimbo"]),
                 content_type="text/html; charset=utf-8",
                 headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"},
             )
-        info = self.documentos.para_download(doc_id)
         headers = {
             "Content-Disposition": f'attachment; filename="{_nome_seguro(info["nome_arquivo"])}"',
             "X-Content-Type-Options": "nosniff",

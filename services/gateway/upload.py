@@ -30,10 +30,14 @@ class StreamedUpload:
                 "Envie o documento como multipart/form-data.", code="tipo_de_conteudo_nao_suportado"
             )
         self._stream = stream
-        self._decoder = MultipartDecoder(boundary.encode(), max_form_memory_size=MAX_FIELD_BYTES)
+        # No max_form_memory_size: werkzeug applies it to the parser's buffer, file bytes
+        # included (a file with CR/LF past 128 KiB was refused: bench_documentos). The text
+        # fields are capped here instead.
+        self._decoder = MultipartDecoder(boundary.encode())
         self._ended = False
         self.fields: dict[str, str] = {}
         self.filename: str | None = None
+        self._field_bytes = 0
 
     def _event(self) -> Any:
         while True:
@@ -62,6 +66,11 @@ class StreamedUpload:
                 return self.fields
             elif isinstance(event, Data) and name is not None:
                 parts.append(event.data)
+                self._field_bytes += len(event.data)
+                if self._field_bytes > MAX_FIELD_BYTES:
+                    raise DadosInvalidos(
+                        "Campos de texto grandes demais.", code="campos_grandes_demais"
+                    )
                 if not event.more_data:
                     try:
                         self.fields[name] = b"".join(parts).decode("utf-8").strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import os
 import time
 import tracemalloc
 from datetime import timedelta
@@ -132,6 +133,17 @@ def test_upload_download_round_trip_with_hash(platform, org, engine, bucket, set
     assert second.json()["numero"] > doc["numero"]
     listed = call(platform, "GET", f"/api/v1/processos/{pid}/documentos", org["sara"]).json()
     assert [d["ordem"] for d in listed] == [1, 2]
+
+
+def test_any_bytes_survive_the_round_trip(platform, org):
+    """Random bytes, CR and LF included, past the parser's buffer sizes (found by the bench)."""
+    pid = processo(platform, org)
+    data = b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024)
+    answer = upload(platform, org, pid, data, "aleatorio.pdf")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["sha256"] == hashlib.sha256(data).hexdigest()
+    got = call(platform, "GET", f"/api/v1/documentos/{answer.json()['id']}/conteudo", org["rita"])
+    assert got.status_code == 200 and got.content == data
 
 
 def test_a_200_mb_upload_keeps_memory_flat(platform, org, engine):
