@@ -42,6 +42,7 @@ bench: install
 	$(VENV)/bin/python bench/bench_tenant_scale.py
 	$(VENV)/bin/python bench/bench_planilha.py
 	$(VENV)/bin/python bench/bench_processos.py
+	$(VENV)/bin/python bench/bench_documentos.py
 
 docs: install
 	$(VENV)/bin/python -m services.operador.docs_api

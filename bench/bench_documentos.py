@@ -5,32 +5,36 @@ memory, on a free port); tenancy, auth, processos, documentos and gateway as
 separate processes (`sempapel servico ...`) pointed at it through
 `SEMPAPEL_S3_*`. One municipality (Formosa, 5208004), an administrator
 (`sempapel usuario criar --administrador`) who creates unit PROT through the
-API, raises the municipality's upload limit, and gives one user a `basico`
-permission there; that user opens one process per client (one process per
-client: documents in one process are numbered under one lock). Then, at 10
-closed-loop clients (each its own keep-alive connection) after a warm-up, in
+API, raises the municipality's upload limit and gives one user a `basico`
+permission there; that user opens one process per client (documents of one
+process are numbered under one row lock). Then 10 closed-loop clients (each
+with its own keep-alive connection, or its own S3 client), after a warm-up, in
 this order, so that each gateway figure sits next to its baseline:
 
-  S3 PUT 100 KB        the same moto server from a plain S3 client (minio SDK), one client
-  gateway upload 100 KB    per thread, called as the gateway calls it (length -1, part size)
-  S3 GET 100 KB            POST /api/v1/processos/{id}/documentos, multipart, fields first
+  S3 PUT 100 KB            the same moto server from a plain S3 client (minio SDK),
+                           called as the gateway calls it (length -1, part size)
+  gateway upload 100 KB    POST /api/v1/processos/{id}/documentos, multipart, fields first
+  S3 GET 100 KB
   gateway download 100 KB  GET /api/v1/documentos/{id}/conteudo
-  S3 PUT 10 MB, one request (known length)
-  S3 PUT 10 MB, multipart as the gateway does it (length -1, SEMPAPEL_S3_PART_BYTES parts)
-  gateway upload 10 MB
-  S3 GET 10 MB
+  S3 PUT 10 MB             one request (length known)
+  S3 PUT 10 MB             multipart as the gateway does it (length -1, SEMPAPEL_S3_PART_BYTES)
+  gateway upload 10 MB     30 s (--big-upload-duration): each request takes seconds
+  S3 GET 10 MB             the objects of the multipart PUT, written as documents are
   gateway download 10 MB
 
-The files are PDF bytes (`%PDF-1.7` and random filler), recognised by content.
-Every upload makes documentos fetch the file and try to extract its text in the
-background (the `documento.incluido` event); after each upload phase the bench
-waits until every document has its text record and the outboxes are drained,
-and reports how long that took and what it cost. It prints objects/s, MB/s
-(MB = 10^6 bytes), p50/p90/p99, the ratios gateway MB/s / raw S3 MB/s (target
-0.5), the CPU milliseconds per request in every process (moto too), and the
-peak RSS of the gateway, documentos and moto in each phase (VmHWM after
-resetting it through /proc/<pid>/clear_refs, or sampled VmRSS where that is
-refused).
+The files are PDF bytes (`%PDF-1.7` and random filler, CR and LF replaced: see
+--filler), recognised by content. Before measuring, one file of each size is
+uploaded and downloaded and checked end to end (the S3 requests each makes are
+read from moto's log), and one file of each size with every byte value is
+uploaded and its answer reported. Every upload makes documentos fetch the file
+and extract its text in the background (the `documento.incluido` event); after
+each upload measure the bench waits until every document has its text record
+and the outboxes are drained, and reports how long that took and what it cost.
+It prints objects/s, MB/s (MB = 10^6 bytes), p50/p90/p99, the ratios gateway
+MB/s / raw S3 MB/s (target 0.5), the CPU milliseconds per request in every
+process (moto, reaped children and the rest of the machine too), and the peak
+RSS of the gateway, documentos (alone, and with its extraction children) and
+moto in each measure.
 """
 
 from __future__ import annotations
@@ -42,15 +46,18 @@ import io
 import json
 import os
 import random
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench_gateway import wait_route
 from load import (
     LOAD_HEADERS,
+    REPO,
     SEMPAPEL,
     VENV_BIN,
     CpuProbe,
@@ -67,8 +74,10 @@ from load import (
     load_row,
     login_bearer,
     machine_note,
+    pids_named,
     print_cpu,
     print_table,
+    process_cpu_seconds,
     ratio,
     run_checked,
     run_load,
@@ -145,23 +154,118 @@ def _status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of `pid` (Linux: /proc/<pid>/task/<tid>/children)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children") as fh:
+                    kids = [int(x) for x in fh.read().split()]
+            except OSError:
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_with_children(pid: int) -> float:
+    """User + system CPU seconds of a process and of its children it has waited for."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLOCK_TICKS
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+class FamilyCpuProbe(CpuProbe):
+    """`CpuProbe`, with the CPU of finished children added where they are reaped.
+
+    documentos extracts text in a child process per document: without this its
+    column would leave that work out. PostgreSQL likewise: the postmaster reaps
+    the backends that end during a measure (other sessions' tests open and close
+    many), so its children's CPU is added and the column never goes negative.
+    """
+
+    def __call__(self) -> dict[str, float]:
+        cpu = super().__call__()
+        cpu.update({name: cpu_with_children(pid) for name, pid in self.named.items()})
+        pg = pids_named("postgres")
+        pg_set = set(pg)
+        cpu["postgres"] = sum(
+            cpu_with_children(p) if _parent(p) not in pg_set else process_cpu_seconds(p) for p in pg
+        )
+        # Whatever else the machine ran (other sessions, the kernel): busy time of all
+        # CPUs less the processes above. A large figure means a disturbed measure.
+        cpu["outros"] = machine_busy_seconds() - sum(cpu.values())
+        return cpu
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores, /proc/stat), idle and iowait out."""
+    with open("/proc/stat") as fh:
+        values = [int(x) for x in fh.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is inside user already)
+    return sum(v for i, v in enumerate(values[:8]) if i not in (3, 4)) / CLOCK_TICKS
+
+
+def services_digest() -> str:
+    """A digest of the running services' code: documentos' children import it afresh."""
+    digest = hashlib.sha256()
+    packages = ("chassis", *SERVICES)
+    paths = [p for pkg in packages for p in (REPO / "services" / pkg).rglob("*.py")]
+    for path in sorted(paths):
+        digest.update(str(path).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            continue
+    return digest.hexdigest()[:12]
+
+
 class RssProbe:
     """Peak resident memory of some processes during one phase.
 
     At the start the kernel's peak (VmHWM) is reset by writing 5 to
     /proc/<pid>/clear_refs; at the end VmHWM is that phase's peak. VmRSS is also
     sampled every 50 ms, which is the figure given where the reset is refused.
+    One process (`family`) is also sampled with its descendants summed: the
+    extraction children of documentos.
     """
 
-    def __init__(self, named: dict[str, int]) -> None:
+    def __init__(self, named: dict[str, int], family: str) -> None:
         self.named = named
+        self.family = family  # also sampled with its descendants, summed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sampled: dict[str, int] = {}
         self._reset: dict[str, bool] = {}
 
+    def _family_kib(self) -> int:
+        pid = self.named[self.family]
+        return sum(_status_kib(p, "VmRSS") for p in [pid, *descendants(pid)])
+
     def now_mb(self) -> dict[str, float]:
-        return {n: _status_kib(p, "VmRSS") / 1024 for n, p in self.named.items()}
+        now = {n: _status_kib(p, "VmRSS") / 1024 for n, p in self.named.items()}
+        now[f"{self.family} + filhos"] = self._family_kib() / 1024
+        return now
 
     def start(self) -> None:
         for name, pid in self.named.items():
@@ -172,6 +276,7 @@ class RssProbe:
             except OSError:
                 self._reset[name] = False
         self._sampled = {n: _status_kib(p, "VmRSS") for n, p in self.named.items()}
+        self._family_peak = self._family_kib()
         self._stop.clear()
         self._thread = threading.Thread(target=self._sample, name="rss", daemon=True)
         self._thread.start()
@@ -180,6 +285,7 @@ class RssProbe:
         while not self._stop.wait(0.05):
             for name, pid in self.named.items():
                 self._sampled[name] = max(self._sampled[name], _status_kib(pid, "VmRSS"))
+            self._family_peak = max(self._family_peak, self._family_kib())
 
     def stop(self) -> dict[str, float]:
         """Peak MB per process since start()."""
@@ -191,6 +297,7 @@ class RssProbe:
             sampled = self._sampled.get(name, 0)
             hwm = _status_kib(pid, "VmHWM") if self._reset.get(name) else 0
             peaks[name] = max(hwm, sampled) / 1024
+        peaks[f"{self.family} + filhos"] = self._family_peak / 1024  # sampled only
         return peaks
 
     @property
@@ -323,7 +430,7 @@ def settled(state: dict[str, int]) -> bool:
 
 
 def wait_background(
-    database: str, probe: CpuProbe, timeout: float
+    database: str, probe: FamilyCpuProbe, timeout: float
 ) -> tuple[dict[str, int], dict[str, int], float, dict[str, float]]:
     """State when called, when settled, seconds until settled (NaN: never) and its CPU."""
     started = time.perf_counter()
@@ -336,6 +443,39 @@ def wait_background(
     after = probe()
     cpu = {k: after[k] - cpu_before.get(k, 0.0) for k in after}
     return first, state, elapsed if settled(state) else float("nan"), cpu
+
+
+S3_LOG_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3})')
+
+
+def s3_requests(log_path: Path, offset: int) -> str:
+    """The S3 requests moto logged after `offset`, by kind: "PUT parte x2, HEAD x1"."""
+    time.sleep(0.2)  # the last line may still be on its way
+    with open(log_path, "rb") as fh:
+        fh.seek(offset)
+        lines = fh.read().decode(errors="replace").splitlines()
+    kinds: dict[str, int] = {}
+    for line in lines:
+        match = S3_LOG_LINE.search(line)
+        if not match:
+            continue
+        method, target, status = match.groups()
+        query = target.split("?", 1)[1] if "?" in target else ""
+        params = sorted({p.split("=", 1)[0] for p in query.split("&") if p})
+        if "partNumber" in params:
+            kind = f"{method} parte"
+        elif method == "POST" and "uploads" in params:
+            kind = "POST inicia multipart"
+        elif method == "POST" and "uploadId" in params:
+            kind = "POST conclui multipart"
+        elif params:
+            kind = f"{method} ?{'&'.join(params)}"
+        else:
+            kind = method
+        if status[0] != "2":
+            kind += f" ({status})"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return ", ".join(f"{k} x{n}" for k, n in kinds.items()) or "nenhuma"
 
 
 # --------------------------------------------------------------------------- run
@@ -351,6 +491,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--big", type=int, default=10_000_000, help="bytes of the large files (10,000,000)"
+    )
+    parser.add_argument(
+        "--big-upload-duration",
+        type=float,
+        default=30.0,
+        help="seconds of the large gateway upload measure, whose requests take seconds (30)",
     )
     parser.add_argument(
         "--part-bytes",
@@ -373,6 +519,11 @@ def parse_args() -> argparse.Namespace:
         "~128 KiB whose bytes include CR or LF (see the README); one file of each size with "
         "every byte value is tried before measuring in either case",
     )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="the services' SEMPAPEL_LOG_LEVEL; INFO logs every call with its time (WARNING)",
+    )
     add_common_options(parser)
     return parser.parse_args()
 
@@ -382,6 +533,7 @@ def main() -> int:
     exit_on_sigterm()
     begin = time.perf_counter()
     print(f"máquina no início: {machine_note()}", flush=True)
+    code_before = services_digest()
     small, big = args.small, args.big
     sizes = {"p": small, "g": big}
     line_breaks = args.filler == "aleatorio"
@@ -412,6 +564,7 @@ def main() -> int:
             "SEMPAPEL_S3_BUCKET": BUCKET,
             "SEMPAPEL_S3_PART_BYTES": str(args.part_bytes),
             "SEMPAPEL_UPLOAD_MAX_BYTES": str(max(104_857_600, 2 * big)),
+            "SEMPAPEL_LOG_LEVEL": args.log_level,
         }
         env = service_env(args.database, args.vhost, **s3_env)
         run_checked(
@@ -528,18 +681,28 @@ def main() -> int:
             finally:
                 conn.close()
 
-        # One of each first, checked end to end, so that a broken route fails early.
+        # One of each first, checked end to end, so that a broken route fails early; the
+        # S3 requests each one makes are read from moto's request log.
+        facts["s3_por_operacao"] = {}
         for kind in ("p", "g"):
+            label = size_label(sizes[kind])
+            mark = moto.log_path.stat().st_size
             req = upload_request(kind)(0, -1)
             status, raw = post_upload(req.path, req.body)
-            checked(status, raw[:500], 201, f"enviar {size_label(sizes[kind])}")
+            checked(status, raw[:500], 201, f"enviar {label}")
             doc = json.loads(raw)
             if doc["sha256"] != digest[kind] or doc["tamanho"] != sizes[kind]:
                 raise RuntimeError(f"documento enviado não confere: {doc}")
+            wait_background(args.database, FamilyCpuProbe({}), args.settle_timeout)
+            facts["s3_por_operacao"][f"envio {label} (com a extração)"] = s3_requests(
+                moto.log_path, mark
+            )
+            mark = moto.log_path.stat().st_size
             status, content, _ = fetch(f"/api/v1/documentos/{doc['id']}/conteudo")
-            checked(status, content[:300], 200, f"baixar {size_label(sizes[kind])}")
+            checked(status, content[:300], 200, f"baixar {label}")
             if hashlib.sha256(content).hexdigest() != digest[kind]:
                 raise RuntimeError(f"conteúdo baixado não confere ({len(content):,} bytes)")
+            facts["s3_por_operacao"][f"download {label}"] = s3_requests(moto.log_path, mark)
 
         # Files with every byte value (CR and LF included), one of each size: not measured,
         # only reported, and a failure makes the exit status 1.
@@ -555,7 +718,9 @@ def main() -> int:
                 "ok": status == 201
                 and json.loads(raw)["sha256"] == hashlib.sha256(content).hexdigest(),
             }
-        facts["primeiros"] = wait_background(args.database, CpuProbe({}), args.settle_timeout)[1]
+        facts["primeiros"] = wait_background(
+            args.database, FamilyCpuProbe({}), args.settle_timeout
+        )[1]
 
         store = minio_client(endpoint)
         facts["bucket"] = {
@@ -564,8 +729,8 @@ def main() -> int:
         }
 
         named = {name: proc.proc.pid for name, (proc, _) in started.items()}
-        probe = CpuProbe(named)
-        rss = RssProbe({n: named[n] for n in ("gateway", "documentos", "moto")})
+        probe = FamilyCpuProbe(named)
+        rss = RssProbe({n: named[n] for n in ("gateway", "documentos", "moto")}, "documentos")
         facts["rss_repouso_mb"] = rss.now_mb()
         facts["rss_exato"] = True
         common = {"clients": args.clients, "duration": args.duration, "warmup": args.warmup}
@@ -651,26 +816,44 @@ def main() -> int:
                 **common,
             )
 
+        docs_at_start: dict[str, int] = {}
+
         def gateway_upload(kind: str) -> LoadResult:
+            def probe_and_count() -> dict[str, float]:
+                # First call: the measure starts; the documents then are the baseline of
+                # the per-document CPU with the background work (see settle()).
+                if f"gw_up_{kind}" not in docs_at_start:
+                    docs_at_start[f"gw_up_{kind}"] = background_state(args.database)["documentos"]
+                return probe()
+
+            options = dict(common)
+            if kind == "g":
+                options["duration"] = args.big_upload_duration
             return run_load(
                 gateway,
                 upload_request(kind),
                 name=f"gateway envio {size_label(sizes[kind])}",
                 expect_status=201,
                 timeout=300,
-                cpu_probe=probe,
-                **common,
+                cpu_probe=probe_and_count,
+                **options,
             )
 
         def settle(key: str) -> None:
             """After an upload phase: the background work, its time and its CPU."""
             first, last, seconds, cpu = wait_background(args.database, probe, args.settle_timeout)
-            facts[f"segundo_plano_{key}"] = {"no_fim": first, "depois": last, "segundos": seconds}
+            documents = last["documentos"] - docs_at_start[key]
+            facts[f"segundo_plano_{key}"] = {
+                "no_fim": first,
+                "depois": last,
+                "segundos": seconds,
+                "documentos_na_janela": documents,
+            }
             r = results[key]
             extras[key] = LoadResult(
-                name=f"{r.name} + segundo plano",
+                name=f"{r.name} + segundo plano, por documento",
                 clients=r.clients,
-                requests=r.requests,
+                requests=documents,
                 errors=r.errors,
                 seconds=r.seconds + (seconds if seconds == seconds else 0.0),
                 cpu_seconds={k: r.cpu_seconds[k] + cpu.get(k, 0.0) for k in r.cpu_seconds},
@@ -721,9 +904,17 @@ def main() -> int:
             n: _status_kib(p, "VmHWM") / 1024 for n, p in rss.named.items()
         }  # since the last reset: the last phase
 
+    facts["codigo_servicos"] = {"inicio": code_before, "fim": services_digest()}
     report(args, results, extras, peaks, facts)
     print(f"\nmáquina no fim: {machine_note()}")
     print(f"tempo total: {time.perf_counter() - begin:.0f} s")
+    code = facts["codigo_servicos"]
+    if code["inicio"] != code["fim"]:
+        print(
+            f"aviso: o código dos serviços medidos mudou durante a medida ({code['inicio']} -> "
+            f"{code['fim']}); os filhos de extração de documentos o importam a cada documento",
+            file=sys.stderr,
+        )
     failed = [r for r in results.values() if r.errors]
     for r in failed:
         print(f"erros em {r.name}: {r.errors}; exemplos: {r.error_samples}", file=sys.stderr)
@@ -796,7 +987,8 @@ def report(
         (*LOAD_HEADERS, "MB/s"),
         [[*load_row(results[k]), fmt(mbps(k), 1)] for k in order],
         title=f"documentos pelo gateway e S3 direto (moto), {args.clients} clientes, "
-        f"{args.duration:g} s cada (aquecimento {args.warmup:g} s); MB = 10^6 bytes",
+        f"{args.duration:g} s cada, envio de {size_label(args.big)} pelo gateway "
+        f"{args.big_upload_duration:g} s (aquecimento {args.warmup:g} s); MB = 10^6 bytes",
     )
 
     def met(value: float) -> str:
@@ -825,6 +1017,13 @@ def report(
     print_table(("razão", "MB/s", "p50", "meta (MB/s)", "atingida"), rows, title="razões")
 
     print_cpu([results[k] for k in order] + [extras[k] for k in ("gw_up_p", "gw_up_g")])
+    print(
+        "(cada serviço e o moto com os processos filhos já terminados: a extração de texto "
+        "de documentos roda num filho por documento; 'outros': o resto da máquina, outras "
+        "sessões incluídas; '+ segundo plano, por documento': a CPU da medida e da espera "
+        "até a extração e os eventos assentarem, dividida pelos documentos criados desde "
+        "o início da medida)"
+    )
 
     names = list(facts["rss_repouso_mb"])
     rss_rows = [
@@ -832,7 +1031,12 @@ def report(
     ]
     rss_rows += [[results[k].name, *(fmt(peaks[k][n]) for n in names)] for k in order]
     how = "VmHWM, zerado no início de cada medida" if facts["rss_exato"] else "VmRSS amostrado"
-    print_table(("medida", *names), rss_rows, title=f"pico de memória residente (MB, {how})")
+    print_table(
+        ("medida", *names),
+        rss_rows,
+        title=f"pico de memória residente (MB, {how}; 'documentos + filhos': soma amostrada "
+        "a cada 50 ms com os filhos de extração vivos)",
+    )
 
     for key in ("gw_up_p", "gw_up_g"):
         bg = facts[f"segundo_plano_{key}"]
@@ -846,6 +1050,12 @@ def report(
             f"que falharam (recheio aleatório, esperado): {last['textos_falhos']:,} de "
             f"{last['textos']:,}"
         )
+    print(
+        "\nrequisições S3 (log do moto) de um envio e um download de cada tamanho, antes das "
+        "medidas:"
+    )
+    for what, summary in facts["s3_por_operacao"].items():
+        print(f"  {what}: {summary}")
     checks = ", ".join(
         f"{label}: HTTP {v['status']}" + ("" if v["ok"] else " (RECUSADO)")
         for label, v in facts["todos_os_bytes"].items()
