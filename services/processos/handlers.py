@@ -531,6 +531,14 @@ def enviar(
     return detalhes
 
 
+def _alvo(session: Session, ator: Ator, referencia: str) -> tuple[str, Processo, str]:
+    """The process an operation acts on, locked, if the caller may see it (404 otherwise),
+    and the caller's current unit (409 without one)."""
+    pid = resolver(session, referencia)
+    _, estado = _visivel(session, ator, pid, lock=True)
+    return pid, estado, dominio.exigir_unidade(ator.unidade_id)
+
+
 def _mudar(session: Session, pid: str, unidade_id: str, **valores: Any) -> None:
     session.execute(
         update(processo_unidade)
@@ -546,9 +554,7 @@ def _receber(session: Session, ator: Ator, pid: str, agora: datetime) -> None:
 
 def receber(uow: UnitOfWork, ator: Ator, pid: str) -> None:
     with uow:
-        pid = resolver(uow.session, pid)
-        _, estado = _visivel(uow.session, ator, pid, lock=True)
-        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        pid, estado, unidade_id = _alvo(uow.session, ator, pid)
         dominio.checar_recebimento(estado, unidade_id)
         _receber(uow.session, ator, pid, _agora())
         uow.commit()
@@ -556,9 +562,7 @@ def receber(uow: UnitOfWork, ator: Ator, pid: str) -> None:
 
 def concluir(uow: UnitOfWork, ator: Ator, pid: str) -> None:
     with uow:
-        pid = resolver(uow.session, pid)
-        _, estado = _visivel(uow.session, ator, pid, lock=True)
-        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        pid, estado, unidade_id = _alvo(uow.session, ator, pid)
         dominio.checar_conclusao(estado, unidade_id)
         agora = _agora()
         _mudar(
@@ -570,9 +574,7 @@ def concluir(uow: UnitOfWork, ator: Ator, pid: str) -> None:
 
 def reabrir(uow: UnitOfWork, ator: Ator, pid: str) -> None:
     with uow:
-        pid = resolver(uow.session, pid)
-        _, estado = _visivel(uow.session, ator, pid, lock=True)
-        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        pid, estado, unidade_id = _alvo(uow.session, ator, pid)
         dominio.checar_reabertura(estado, unidade_id)
         agora = _agora()
         _mudar(uow.session, pid, unidade_id, situacao=ABERTO, atualizado_em=agora)
@@ -585,9 +587,7 @@ def atribuir(
 ) -> dict[str, Any]:
     """`usuario`: {id, login} of a user with a permission in the current unit; None removes."""
     with uow:
-        pid = resolver(uow.session, pid)
-        _, estado = _visivel(uow.session, ator, pid, lock=True)
-        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        pid, estado, unidade_id = _alvo(uow.session, ator, pid)
         dominio.exigir_aberto(estado, unidade_id)
         agora = _agora()
         atual = estado.unidades[unidade_id].atribuido_a
@@ -609,9 +609,7 @@ def marcar(uow: UnitOfWork, ator: Ator, pid: str, texto: str | None) -> None:
     if texto and len(texto) > 100:
         raise DadosInvalidos("Marcador: até 100 caracteres.", code="marcador_longo")
     with uow:
-        pid = resolver(uow.session, pid)
-        _, estado = _visivel(uow.session, ator, pid, lock=True)
-        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        pid, estado, unidade_id = _alvo(uow.session, ator, pid)
         if estado.situacao_em(unidade_id) not in (ABERTO, NAO_RECEBIDO):
             raise Conflito(
                 "O processo não está aberto na sua unidade.",
@@ -624,9 +622,7 @@ def marcar(uow: UnitOfWork, ator: Ator, pid: str, texto: str | None) -> None:
 def sobrestar(uow: UnitOfWork, ator: Ator, pid: str, motivo: str, sobrestado: bool) -> None:
     motivo = dominio.validar_motivo(motivo)
     with uow:
-        pid = resolver(uow.session, pid)
-        _, estado = _visivel(uow.session, ator, pid, lock=True)
-        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        pid, estado, unidade_id = _alvo(uow.session, ator, pid)
         dominio.checar_sobrestamento(estado, unidade_id, sobrestado)
         uow.session.execute(
             update(processo)
@@ -744,9 +740,7 @@ def relacionar(uow: UnitOfWork, ator: Ator, pid: str, outro_ref: str, relacionar
 
 def dar_ciencia(uow: UnitOfWork, ator: Ator, pid: str) -> None:
     with uow:
-        pid = resolver(uow.session, pid)
-        _, estado = _visivel(uow.session, ator, pid, lock=True)
-        unidade_id = dominio.exigir_unidade(ator.unidade_id)
+        pid, estado, unidade_id = _alvo(uow.session, ator, pid)
         if estado.situacao_em(unidade_id) is None and estado.nivel_efetivo != "sigiloso":
             raise Conflito(
                 "Só dá ciência uma unidade por onde o processo passou.",
