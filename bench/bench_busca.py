@@ -192,6 +192,29 @@ def stale_documents(database: str, prefixo: str) -> int:
     return int(row[0])
 
 
+def wait_quiet(database: str, timeout: float) -> float:
+    """Until no client statement on busca_entrada is running (a search the gateway gave up
+    on runs to its end in busca and PostgreSQL); the seconds waited."""
+    started = time.perf_counter()
+    quiet = 0
+    while time.perf_counter() - started < timeout and quiet < 2:
+        (active,) = run_sql(
+            database,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND state = 'active' "
+            "AND pid <> pg_backend_pid() AND query LIKE '%busca_entrada%'",
+        )
+        quiet = quiet + 1 if active == 0 else 0
+        time.sleep(0.1)
+    return time.perf_counter() - started
+
+
+def adaptive_duration(args: argparse.Namespace, latency_s: float) -> float:
+    """--duration, or long enough for each client to finish about one measured search
+    after its warm-up one when a search takes `latency_s` at this concurrency."""
+    return min(args.max_duration, max(args.duration, 2 * latency_s + 1))
+
+
 # --------------------------------------------------------------------------- freshness
 
 
@@ -207,6 +230,7 @@ class Frescor:
         self.rng = random.Random(7)
         self.samples: list[dict[str, Any]] = []
         self.errors: list[str] = []
+        self.phase = ""
         self._conn: http.client.HTTPConnection | None = None
 
     def _request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -269,14 +293,17 @@ class Frescor:
             self.sample(phase)
             time.sleep(pause)
 
-    def background(self, phase: str, interval: float) -> tuple[threading.Event, threading.Thread]:
-        """One sample every `interval` seconds (start to start) until the event is set."""
+    def background(self, interval: float) -> tuple[threading.Event, threading.Thread]:
+        """One sample every `interval` seconds (start to start) until the event is set.
+
+        Each sample is labelled with `self.phase` as it is when the sample starts.
+        """
         stop = threading.Event()
 
         def loop() -> None:
             while not stop.is_set():
                 started = time.perf_counter()
-                self.sample(phase)
+                self.sample(self.phase)
                 stop.wait(max(0.0, interval - (time.perf_counter() - started)))
 
         thread = threading.Thread(target=loop, name="frescor", daemon=True)
@@ -295,6 +322,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--mix-duration", type=float, default=10.0, help="seconds of all kinds mixed (10)"
+    )
+    parser.add_argument(
+        "--max-duration",
+        type=float,
+        default=25.0,
+        help="a slow kind is measured for up to 2 x its latency + 1 s, at most this (25)",
     )
     parser.add_argument("--warmup", type=float, default=1.0, help="discarded seconds before (1)")
     parser.add_argument("--processos", type=int, default=20_000, help="processes indexed (20,000)")
@@ -319,6 +352,12 @@ def parse_args() -> argparse.Namespace:
         "--frescor-timeout", type=float, default=30.0, help="give a sample up after (30 s)"
     )
     parser.add_argument("--semente", type=int, default=1, help="seed of the generated data (1)")
+    parser.add_argument(
+        "--variantes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="at the end, time the searches with indexes, a planner hint, fewer statements (on)",
+    )
     add_common_options(parser)
     parser.set_defaults(database="sempapel_bench_busca", vhost="sempapel_bench_busca")
     return parser.parse_args()
@@ -546,27 +585,66 @@ def main() -> int:
         print("eco do nameko e consultas pelo gateway...", flush=True)
         echo_req = Req("GET", "/echo")
         results["eco"] = run_load(echo, lambda i, n: echo_req, name="eco do nameko", **common)
-        stop, thread = frescor.background(f"com {args.clients} clientes", args.frescor_intervalo)
+        sob_carga = f"com {args.clients} clientes"
+        frescor.phase = "entre medidas"
+        stop, thread = frescor.background(args.frescor_intervalo)
+        c10 = {nome: backend["tipos"][nome][f"c{args.clients}"] for nome, _ in kinds}
+        esperas: dict[str, float] = {}
+        duracoes: dict[str, float] = {}
+
+        def measure(key: str, factory: Any, name: str, duration: float) -> None:
+            esperas[key] = wait_quiet(args.database, 90.0)
+            duracoes[key] = duration
+            frescor.phase = sob_carga
+            try:
+                results[key] = run_load(
+                    gateway, factory, name=name, **{**common, "duration": duration}
+                )
+            finally:
+                frescor.phase = "entre medidas"
+
         try:
             for nome, filtros in kinds:
                 path = busca_path(filtros)
-                results[nome] = run_load(
-                    gateway,
+                measure(
+                    nome,
                     lambda i, n, path=path: Req("GET", path, headers=tokens[i]),
-                    name=nome,
-                    **common,
+                    nome,
+                    adaptive_duration(args, c10[nome]["p95"] / 1000),
                 )
             paths = [busca_path(f) for _, f in kinds]
-            results["mistura"] = run_load(
-                gateway,
+            lento = percentile([c["p50"] for c in c10.values()], 50) / 1000
+            measure(
+                "mistura",
                 lambda i, n: Req("GET", paths[(i + n) % len(paths)], headers=tokens[i]),
-                name="todas, misturadas",
-                **{**common, "duration": args.mix_duration},
+                "todas, misturadas",
+                max(args.mix_duration, adaptive_duration(args, lento)),
             )
         finally:
             stop.set()
             thread.join(args.frescor_timeout + 35)
+        facts["espera_entre_medidas_s"] = esperas
+        facts["duracoes_s"] = duracoes
+        wait_quiet(args.database, 90.0)
         frescor.run_for("sem carga, depois", 5, 0.2)
+
+        if args.variantes:
+            print("variantes (o que mudaria com índices, dica ao planejador, menos SQL)...")
+            facts["variantes"] = json.loads(
+                run_checked(
+                    [PYTHON, OPS, "variantes"],
+                    env,
+                    input_text=json.dumps(
+                        {
+                            "ibge": IBGE,
+                            "usuario_id": usuario["sub"],
+                            "unidade_id": usuario["uid"],
+                            "consultas": kinds,
+                            "segundos": 1.0,
+                        }
+                    ),
+                )
+            )
 
     # ----------------------------------------------------------------------- report
     carga = facts["indexacao"]
@@ -704,6 +782,8 @@ def main() -> int:
                 fmt(b[cn]["rps"], 1),
                 fmt(b[cn]["p50"], 1),
                 fmt(b[cn]["p95"], 1),
+                fmt(r.seconds, 0),
+                str(r.requests),
                 fmt(r.rps, 1),
                 fmt(r.p50, 1),
                 fmt(r.pct(95), 1),
@@ -724,6 +804,8 @@ def main() -> int:
                 "",
                 "",
                 "",
+                fmt(r.seconds, 0),
+                str(r.requests),
                 fmt(r.rps, 1),
                 fmt(r.p50, 1),
                 fmt(r.pct(95), 1),
@@ -742,6 +824,8 @@ def main() -> int:
             f"back {args.clients} req/s",
             "p50",
             "p95",
+            "gw s",
+            "gw n",
             "gw req/s",
             "gw p50",
             "gw p95",
@@ -770,7 +854,10 @@ def main() -> int:
     )
 
     mix = results["mistura"]
-    p95s = {nome: results[nome].pct(95) for nome, _ in kinds}
+    p95s = {
+        nome: results[nome].pct(95) if results[nome].latencies_ms else float("inf")
+        for nome, _ in kinds
+    }
     pior = max(p95s, key=p95s.get)
     fresh_all = [s["s"] for s in amostras]
     fresh_load = [s["s"] for s in amostras if s["fase"].startswith("com")]
@@ -825,6 +912,28 @@ def main() -> int:
         title="razões",
     )
     print_cpu([results["eco"], *(results[n] for n, _ in kinds), results["mistura"]])
+
+    variantes = facts.get("variantes")
+    if variantes:
+        colunas = ("sem_seqscan", "indices", "indices_sem_seqscan", "uma_agregacao", "limitada")
+        print_table(
+            (
+                "consulta (ms por busca, 1 cliente)",
+                "como está",
+                "seqscan off",
+                "índices",
+                "índices+off",
+                "+1 agregação",
+                f"+até {variantes['limite'] - 1:,}",
+            ),
+            [
+                [nome, fmt(be[nome]["c1"]["p50"], 1)]
+                + [fmt(variantes["ms"][nome][c], 1) for c in colunas]
+                for nome, _ in kinds
+            ],
+            title="variantes (busca_ops.py variantes; medianas; índices temporários: "
+            "btree numero, pg_trgm documentos_id, btree data)",
+        )
 
     planos = facts["backend"].get("planos", {})
     if planos:
