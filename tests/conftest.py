@@ -53,6 +53,10 @@ os.environ.update(
         "SEMPAPEL_LOG_LEVEL": "INFO",
         # Tests change the registry and read it back at once; caching is unit-tested.
         "SEMPAPEL_REGISTRY_CACHE_SECONDS": "0",
+        # argon2id stays real but cheap here: tests exercise logins, not the hash's cost, and
+        # five concurrent 64 MiB hashes on a busy 2-core machine outran the RPC timeout.
+        "SEMPAPEL_ARGON2_MEMORY_KIB": "8192",
+        "SEMPAPEL_ARGON2_TIME_COST": "1",
         "SEMPAPEL_S3_ENDPOINT": f"127.0.0.1:{S3_PORT}",
         "SEMPAPEL_S3_ACCESS_KEY": "teste",
         "SEMPAPEL_S3_SECRET_KEY": "teste-segredo",
