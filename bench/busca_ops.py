@@ -37,8 +37,9 @@ validated against the pydantic models of the events catalogue first.
 
 `buscar` runs `PostgresBackend.buscar` on the queries (built by the service's
 own `_consulta`) with an `Acesso` as the service builds it from a token:
-1 client (sequential) and N clients (threads, one pooled connection each) for
-`segundos` per query kind, with the time of each SQL statement (count, page,
+1 client (sequential, at least 3 calls) and N clients (threads, one pooled
+connection each; only the kinds under `varios_ate_ms` alone) for `segundos`
+per query kind, with the time of each SQL statement (count, page,
 facets). For the kinds whose p95 at 1 client is over `explicar_acima_ms`,
 EXPLAIN (ANALYZE, BUFFERS) of each statement of one call, as issued.
 
@@ -982,8 +983,13 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
         r = backend.buscar(acesso, consulta)
         saida["tipos"][nome] = {"total": r.total, "itens": len(r.itens)}
 
+    # More than one client only for the kinds that take less than `varios_ate_ms` alone:
+    # a slower one at N clients just queues (N x its time / cores), minutes per kind.
+    varios_ate_ms = float(item.get("varios_ate_ms", 250))
     for n in clientes:
         for nome, consulta in consultas:
+            if n > 1 and saida["tipos"][nome]["c1"]["p50"] > varios_ate_ms:
+                continue
             saida["tipos"][nome][f"c{n}"] = _medir(backend, acesso, consulta, n, segundos, local)
 
     # EXPLAIN ANALYZE of the slow kinds, statement by statement, exactly as issued.
@@ -1028,7 +1034,7 @@ def _capturar(backend: PostgresBackend, acesso: Acesso, consulta: Any, local: An
     return capturados
 
 
-def _mediana_ms(fn: Any, segundos: float, minimo: int = 2) -> float:
+def _mediana_ms(fn: Any, segundos: float, minimo: int = 1) -> float:
     xs: list[float] = []
     fim = time.perf_counter() + segundos
     while len(xs) < minimo or time.perf_counter() < fim:
