@@ -22,11 +22,6 @@ from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines
 
 MAX_POR_PAGINA = 100
-_FACETAS = {
-    "tipo_processo": "tipo_processo",
-    "ano": "ano",
-    "unidade": "unidade_geradora_id",
-}
 
 
 def _tokens(ids: list[str]) -> str:
@@ -219,7 +214,17 @@ class PostgresBackend:
                 LIMIT :limite OFFSET :inicio"""
         ).bindparams(bindparam("digits_order"))
         with self.engines.for_tenant(tenant).connect() as conn:
-            total = conn.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
+            # The total and the three facets in one pass over the matches (GROUPING SETS),
+            # instead of four: broad queries spent most of their time re-matching rows.
+            contagens = conn.execute(
+                text(
+                    "SELECT tipo_processo, ano, unidade_geradora_id,"
+                    " GROUPING(tipo_processo, ano, unidade_geradora_id) AS g, count(*) AS n "
+                    f"{base} GROUP BY GROUPING SETS "
+                    "((tipo_processo), (ano), (unidade_geradora_id), ())"
+                ),
+                params,
+            ).all()
             rows = conn.execute(
                 pagina_sql,
                 {
@@ -229,20 +234,18 @@ class PostgresBackend:
                     "inicio": (pagina - 1) * por_pagina,
                 },
             ).all()
-            facetas = {
-                nome: {
-                    str(valor): n
-                    for valor, n in conn.execute(
-                        text(
-                            f"SELECT {coluna}, count(*) {base} GROUP BY {coluna} "
-                            "ORDER BY count(*) DESC LIMIT 20"
-                        ),
-                        params,
-                    )
-                    if valor is not None
-                }
-                for nome, coluna in _FACETAS.items()
-            }
+        total = next((r.n for r in contagens if r.g == 7), 0)
+        facetas: dict[str, dict[str, int]] = {}
+        for nome, coluna, g in (
+            ("tipo_processo", "tipo_processo", 3),
+            ("ano", "ano", 5),
+            ("unidade", "unidade_geradora_id", 6),
+        ):
+            valores = sorted(
+                ((getattr(r, coluna), r.n) for r in contagens if r.g == g),
+                key=lambda item: -item[1],
+            )[:20]
+            facetas[nome] = {str(v): n for v, n in valores if v is not None}
         return Resultado(
             total=total,
             itens=[
