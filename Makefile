@@ -43,6 +43,7 @@ bench: install
 	$(VENV)/bin/python bench/bench_planilha.py
 	$(VENV)/bin/python bench/bench_processos.py
 	$(VENV)/bin/python bench/bench_documentos.py
+	$(VENV)/bin/python bench/bench_busca.py
 
 docs: install
 	$(VENV)/bin/python -m services.operador.docs_api

@@ -23,19 +23,29 @@ carry PROT, so they see público, restrito of PROT, and no sigiloso.
      plural, two words, a quoted phrase, a process number with and without
      punctuation, a CPF, a rare word, a very common word, a word with a type
      filter, a word with a date range): the backend alone in the helper
-     (`buscar()`, no HTTP/RPC; 1 client, then 10 threads, with the time of each
-     SQL statement and EXPLAIN ANALYZE of the kinds over the target), nameko's
-     echo at 10 clients, then GET /api/v1/busca through the gateway at 10
-     closed-loop clients per kind, and all kinds mixed.
+     (`buscar()`, no HTTP/RPC; 1 client, then 10 threads for the kinds that
+     take under 250 ms alone, with the time of each SQL statement and EXPLAIN
+     ANALYZE of the kinds over the target), nameko's echo at 10 clients, then
+     GET /api/v1/busca through the gateway at 10 closed-loop clients per kind
+     (a slow kind for 2 x its expected latency + 1 s, at most --max-duration,
+     after waiting until no search is still running in PostgreSQL), and all
+     kinds mixed.
   3. Freshness: a process opened through the API with a unique word in its
      specification, then GET /api/v1/busca?q=<word> until it appears; the time
      from the 201 answer (after the commit) to the first answer that holds it.
      Some samples on a quiet machine, then one sample per second for as long
      as the 10 query clients run.
+  4. Variants (--no-variantes skips them): `busca_ops.py variantes` times the
+     same searches at 1 client with enable_seqscan=off, with temporary indexes
+     (btree numero, pg_trgm documentos_id, btree data), with total and facets
+     in one GROUPING SETS statement, and over the 1,001 most recent matches.
 
 It prints the tables, the ratios against the targets (p95 under 50 ms,
 freshness p95 under 2 s), and the CPU milliseconds per request in every
-process during the query measures.
+process during the query measures (PostgreSQL with the parallel workers its
+postmaster reaped). It exits 1 if a request failed, an event was rejected or
+not applied within 180 s, or a freshness sample failed or fewer than 50 were
+taken.
 """
 
 from __future__ import annotations
@@ -103,6 +113,7 @@ META_P95_MS = 50.0
 META_FRESCOR_S = 2.0
 OPS = str(REPO / "bench" / "busca_ops.py")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
 VARIOS_ATE_MS = 250.0  # the backend alone at N clients only for kinds this fast at 1
 NAN = float("nan")
 INF = float("inf")
@@ -245,6 +256,23 @@ class ProbeWithReaped(CpuProbe):
         return cpu
 
 
+def code_version() -> str:
+    """The commit, and whether services/busca differs from it (others edit it meanwhile)."""
+
+    def git(*argv: str) -> str:
+        done = subprocess.run(
+            ["git", *argv], cwd=REPO, capture_output=True, text=True, timeout=30, check=False
+        )
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "services/busca")
+    return f"{git('rev-parse', '--short', 'HEAD')}" + (
+        f" (services/busca com alterações não registradas: {changed.splitlines()})"
+        if changed
+        else ""
+    )
+
+
 def wait_quiet(database: str, timeout: float) -> float:
     """Until no client statement on busca_entrada is running (a search the gateway gave up
     on runs to its end in busca and PostgreSQL); the seconds waited."""
@@ -267,7 +295,7 @@ def adaptive_duration(args: argparse.Namespace, latency_s: float) -> float:
     its warm-up one when a search takes `latency_s` at this concurrency (the gateway gives
     up after the RPC timeout), bounded by --max-duration."""
     latency_s = min(latency_s, RPC_TIMEOUT_S)
-    return min(args.max_duration, max(args.duration, 1.5 * latency_s))
+    return min(args.max_duration, max(args.duration, 2 * latency_s + 1))
 
 
 # --------------------------------------------------------------------------- freshness
@@ -382,7 +410,7 @@ def parse_args() -> argparse.Namespace:
         "--max-duration",
         type=float,
         default=15.0,
-        help="a slow kind is measured for 1.5 x its latency at 10 clients, at most this (15)",
+        help="a slow kind is measured for 2 x its latency at 10 clients + 1 s, at most this (15)",
     )
     parser.add_argument("--warmup", type=float, default=1.0, help="discarded seconds before (1)")
     parser.add_argument("--processos", type=int, default=20_000, help="processes indexed (20,000)")
@@ -423,6 +451,7 @@ def main() -> int:
     exit_on_sigterm()
     begin = time.perf_counter()
     print(f"máquina no início: {machine_note()}", flush=True)
+    print(f"código medido: {code_version()}", flush=True)
     results: dict[str, LoadResult] = {}
     facts: dict[str, Any] = {}
     problems: list[str] = []
@@ -646,11 +675,11 @@ def main() -> int:
         stop, thread = frescor.background(args.frescor_intervalo)
         cn = f"c{args.clients}"
         # A kind's latency at N clients: measured by the helper, or (too slow to measure
-        # there) N x its time alone / cores, at least the RPC timeout's worth.
+        # there) N x its time alone / cores, and 30 % more (the gateway, RPC, the others).
         latencias = {
             nome: backend["tipos"][nome][cn]["p95"] / 1000
             if cn in backend["tipos"][nome]
-            else args.clients * backend["tipos"][nome]["c1"]["p50"] / 1000 / (os.cpu_count() or 1)
+            else 1.3 * args.clients * backend["tipos"][nome]["c1"]["p50"] / 1000 / CORES
             for nome, _ in kinds
         }
         esperas: dict[str, float] = {}
@@ -905,7 +934,9 @@ def main() -> int:
         "'gw n' requisições, erros incluídos; latências só das respondidas com 200)",
     )
 
-    classes = ("count", "pagina", "faceta_tipo", "faceta_ano", "faceta_unidade")
+    ordem = ("count", "agregados", "pagina", "faceta_tipo", "faceta_ano", "faceta_unidade")
+    vistas = {c for nome, _ in kinds for c in be[nome]["c1"]["sql_ms"]}
+    classes = [c for c in ordem if c in vistas] + sorted(vistas - set(ordem))
     print_table(
         ("consulta (backend, 1 cliente)", *classes, "soma"),
         [
@@ -916,7 +947,8 @@ def main() -> int:
             ]
             for nome, _ in kinds
         ],
-        title="ms por instrução SQL de uma busca (média)",
+        title="ms por instrução SQL de uma busca (média; agregados = total e facetas num "
+        "GROUPING SETS)",
     )
 
     mix = results["mistura"]

@@ -53,6 +53,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import sys
 import threading
 import time
@@ -885,11 +886,15 @@ def cmd_publicar(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _classe(statement: str) -> str:
+    """Which of buscar()'s statements this is (the service has issued count + 3 facets +
+    page, and later one GROUPING SETS statement + page)."""
     s = statement.lstrip()
     if s.startswith("SELECT count(*) FROM"):
         return "count"
     if "ts_headline" in s:
         return "pagina"
+    if "GROUPING SETS" in s:
+        return "agregados"
     if "GROUP BY tipo_processo" in s:
         return "faceta_tipo"
     if "GROUP BY ano" in s:
@@ -1055,7 +1060,8 @@ def cmd_variantes(item: dict[str, Any]) -> dict[str, Any]:
     - indices: `buscar()` as it is, with btree (numero), pg_trgm GIN
       (documentos_id) and btree (data) on the table; indices_sem_seqscan: both;
     - uma_agregacao: with both, count and the 3 facets as one GROUPING SETS
-      statement over the same WHERE, then the service's page statement;
+      statement over the page's FROM ... WHERE, then the service's page statement
+      (what the service itself does since commit e22e1f0);
     - limitada: with both, count, facets and ranking over the 1,001 most recent
       matches only (count shown as "more than 1,000").
 
@@ -1097,9 +1103,13 @@ def cmd_variantes(item: dict[str, Any]) -> dict[str, Any]:
 
     def reescritas(capturados: list[tuple[str, Any]]) -> dict[str, list[tuple[str, Any]]]:
         por_classe = {_classe(st): (st, p) for st, p in capturados}
-        count, params = por_classe["count"]
-        base = count.split("SELECT count(*) ", 1)[1]
         pagina, params_pagina = por_classe["pagina"]
+        # FROM <table>, <query> AS c WHERE <filters>: the page's, which every statement shares.
+        achado = re.search(r'(FROM "[^"]+"\.busca_entrada, .*?)\s+ORDER BY ', pagina, re.S)
+        if achado is None:
+            raise SystemExit(f"FROM ... WHERE da página não encontrado: {pagina[:300]}")
+        base = achado.group(1)
+        params = params_pagina
         grupos = "GROUP BY GROUPING SETS ((), (tipo_processo), (ano), (unidade_geradora_id))"
         agregados = f"SELECT tipo_processo, ano, unidade_geradora_id, count(*) {base} {grupos}"
         limitado = (
