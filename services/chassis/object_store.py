@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, BinaryIO
+from typing import Any
 
 import structlog
 from minio import Minio
@@ -222,17 +222,6 @@ class ObjectStore:
             expires=timedelta(seconds=seconds),
             response_headers=headers,
         )
-
-    def keys(self, prefix: str) -> Iterator[str]:
-        for item in self._call(
-            "list_objects", self.client.list_objects, self.bucket, prefix=prefix, recursive=True
-        ):
-            yield item.object_name
-
-
-def file_chunks(handle: BinaryIO, chunk_bytes: int = 256 * 1024) -> Iterator[bytes]:
-    while chunk := handle.read(chunk_bytes):
-        yield chunk
 
 
 class ObjectStoreProvider(DependencyProvider):

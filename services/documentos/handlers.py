@@ -346,6 +346,19 @@ def confirmar_upload(
         }
 
 
+def pendente(uow: UnitOfWork, ator: Ator, upload_id: str) -> str:
+    """The object key of the caller's own pending upload; 409 for anyone else's or none."""
+    with uow:
+        row = uow.session.execute(
+            select(upload_pendente.c.objeto_chave, upload_pendente.c.usuario_id).where(
+                upload_pendente.c.id == str(upload_id)
+            )
+        ).first()
+    if row is None or row.usuario_id != ator.usuario_id:
+        raise Conflito("Envio desconhecido ou expirado.", code="upload_desconhecido")
+    return row.objeto_chave
+
+
 def cancelar_upload(uow: UnitOfWork, ator: Ator, upload_id: str) -> str | None:
     """Forget an upload that failed; the object key to delete (the caller deletes it)."""
     with uow:
@@ -680,11 +693,3 @@ def registrar_texto(
             session, sistema, "texto_extraido", doc_id, {"situacao": situacao, "erro": erro}, texto
         )
         uow.commit()
-
-
-def texto_de(uow: UnitOfWork, doc_id: str) -> dict[str, Any] | None:
-    with uow:
-        row = uow.session.execute(
-            select(documento_texto).where(documento_texto.c.documento_id == doc_id)
-        ).first()
-        return dict(row._mapping) if row else None

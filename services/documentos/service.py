@@ -112,19 +112,22 @@ class DocumentosService(ProbedService):
         )
 
     @rpc(expected_exceptions=EXPECTED)
-    def reconhecer(self, formatos: list[str], prefixo_b64: str) -> dict[str, str]:
-        """What the file is, from its first bytes; 415 unless a permitted format."""
+    def reconhecer(self, upload_id: str, prefixo_b64: str) -> dict[str, str]:
+        """What the caller's pending upload is, from its first bytes; 415 unless one of the
+        municipality's permitted formats (read here, not taken from the caller)."""
+        handlers.pendente(self.db.unit_of_work(), self.call.ator, upload_id)
+        formatos = handlers.ler_limites(
+            self.db.unit_of_work(), Settings.from_env().upload_max_bytes
+        )["formatos"]
         prefixo = base64.b64decode(prefixo_b64)[: 64 * 1024]
-        formato = conteudo.exigir_formato(prefixo, [str(f) for f in formatos])
+        formato = conteudo.exigir_formato(prefixo, formatos)
         return {"formato": formato, "media_type": conteudo.media_type(formato)}
 
     @rpc(expected_exceptions=EXPECTED)
     def confirmar_upload(self, upload_id: str, armazenado: dict[str, Any]) -> dict[str, Any]:
         """The gateway stored the bytes: check the object is there, then record it."""
-        chave = f"mun_{self.call.identity.tenant.ibge}/"
-        pendente_chave = armazenado.get("chave", "")
-        if not str(pendente_chave).startswith(chave):
-            raise Conflito("Envio desconhecido ou expirado.", code="upload_desconhecido")
+        # The key comes from the caller's own pending upload, never from the call.
+        pendente_chave = handlers.pendente(self.db.unit_of_work(), self.call.ator, upload_id)
         tamanho = self.store.size(pendente_chave)
         documento = handlers.confirmar_upload(
             self.relayer.watch(self.db.unit_of_work()),

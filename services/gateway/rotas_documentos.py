@@ -91,7 +91,7 @@ class RotasDocumentos:
         def inspecionar(prefixo: bytes) -> str:
             reconhecido.update(
                 self.documentos.reconhecer(
-                    preparo["formatos"], base64.b64encode(prefixo).decode("ascii")
+                    preparo["upload_id"], base64.b64encode(prefixo).decode("ascii")
                 )
             )
             return reconhecido["media_type"]
@@ -108,7 +108,6 @@ class RotasDocumentos:
         documento = self.documentos.confirmar_upload(
             preparo["upload_id"],
             {
-                "chave": preparo["chave"],
                 "sha256": armazenado.sha256,
                 "tamanho": armazenado.size,
                 "formato": reconhecido["formato"],
