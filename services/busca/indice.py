@@ -61,9 +61,12 @@ class Acesso:
 
 @dataclass
 class Resultado:
+    """`total_exato` False: there are more than `total` hits (a backend counted up to a cap)."""
+
     total: int
     itens: list[dict[str, Any]]
     facetas: dict[str, dict[str, int]] = field(default_factory=dict)
+    total_exato: bool = True
 
 
 class Backend(Protocol):
@@ -82,6 +85,20 @@ def digitos_do_numero(q: str) -> str | None:
         return None
     digitos = re.sub(r"[^0-9]", "", q)
     return digitos if len(digitos) in (17, 20) else None
+
+
+def identificadores_da_consulta(q: str) -> list[str]:
+    """What a query names exactly: a process number's digits, or a CPF's (11) or CNPJ's (14).
+
+    Typed with or without punctuation; in a text longer than 20 characters, digits are words.
+    """
+    numero = digitos_do_numero(q)
+    if numero:
+        return [numero]
+    if len(q) > 20:
+        return []
+    digitos = re.sub(r"[^0-9]", "", q)
+    return [digitos] if len(digitos) in (11, 14) else []
 
 
 def de_processo(processo: dict[str, Any]) -> Entrada:

@@ -13,15 +13,24 @@ import html
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, text
+from sqlalchemy import case, text
 from sqlalchemy.dialects.postgresql import insert
 
-from services.busca.indice import Acesso, Consulta, Entrada, Resultado, digitos_do_numero
+from services.busca.indice import (
+    Acesso,
+    Consulta,
+    Entrada,
+    Resultado,
+    identificadores_da_consulta,
+)
 from services.busca.tables import CONFIG, busca_entrada
+from services.chassis.errors import DadosInvalidos
 from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines
 
 MAX_POR_PAGINA = 100
+CANDIDATOS = 1000
+TRECHO_MAX = 5000
 
 
 def _tokens(ids: list[str]) -> str:
@@ -156,85 +165,95 @@ class PostgresBackend:
             conn.execute(busca_entrada.delete())
 
     def buscar(self, acesso: Acesso, consulta: Consulta) -> Resultado:
+        """One statement: candidates, then their facets and the ranked page with snippets."""
         por_pagina = max(1, min(int(consulta.por_pagina), MAX_POR_PAGINA))
-        pagina = max(1, int(consulta.pagina))
-        digitos = digitos_do_numero(consulta.q) or ""
-        params: dict[str, Any] = {
-            "q": consulta.q,
-            "digitos": digitos,
-            "publico": "publico",
-            "unidade": f"% {acesso.unidade_id} %" if acesso.unidade_id else None,
-            "usuario": f"% {acesso.usuario_id} %",
-        }
-        # The caller's access, always; it comes from the token, never from the request.
-        filtros = [
-            "NOT cancelado",
-            "(nivel = :publico"
-            + (" OR (nivel = 'restrito' AND unidades LIKE :unidade)" if acesso.unidade_id else "")
-            + " OR (nivel = 'sigiloso' AND credenciados LIKE :usuario))",
-            "(ts @@ consulta OR (:digitos <> '' AND numero = :digitos)"
-            " OR (:cpf <> '' AND documentos_id LIKE :cpf_like))",
-        ]
-        cpf = "".join(c for c in consulta.q if c.isdigit()) if len(consulta.q) <= 20 else ""
-        cpf = cpf if len(cpf) in (11, 14) else ""
-        params.update({"cpf": cpf, "cpf_like": f"%{cpf}%"})
-        for campo, valor in (
-            ("tipo_processo", consulta.tipo_processo),
-            ("tipo_documento", consulta.tipo_documento),
-            ("unidade_geradora_id", consulta.unidade),
-            ("nivel", consulta.nivel),
-        ):
-            if valor:
-                filtros.append(f"{campo} = :f_{campo}")
-                params[f"f_{campo}"] = valor
-        if consulta.de:
-            filtros.append("data >= :de")
-            params["de"] = consulta.de
-        if consulta.ate:
-            filtros.append("data < :ate")
-            params["ate"] = consulta.ate + timedelta(days=1)
-        where = " AND ".join(filtros)
+        inicio = (max(1, int(consulta.pagina)) - 1) * por_pagina
+        if inicio >= CANDIDATOS:
+            raise DadosInvalidos(
+                f"As páginas vão até o {CANDIDATOS}º resultado. Refine a busca com mais "
+                "palavras ou filtros.",
+                code="pagina_alem_do_limite",
+            )
         tenant = Tenant(acesso.ibge)
         # Text SQL is not schema-translated: name the schema, derived from a validated IBGE code.
         tabela = f'"{tenant.schema}".busca_entrada'
-        consulta_ts = (
-            f"(SELECT websearch_to_tsquery('{CONFIG}', :q)"
-            " || websearch_to_tsquery('pg_catalog.portuguese', :q) AS consulta) AS c"
+        where, params = _filtros(acesso, consulta)
+        identificadores = identificadores_da_consulta(consulta.q)
+        params.update(
+            {
+                "q": consulta.q,
+                "ids": identificadores,
+                "cap": CANDIDATOS + 1,
+                "candidatos": CANDIDATOS,
+                "ano_de": consulta.de.year - 1 if consulta.de else None,
+                "ano_ate": consulta.ate.year + 1 if consulta.ate else None,
+                "limite": por_pagina,
+                "inicio": inicio,
+                "trecho_max": TRECHO_MAX,
+            }
         )
-        base = f"FROM {tabela}, {consulta_ts} WHERE {where}"
-        pagina_sql = text(
-            f"""SELECT id, tipo, processo_id, numero_formatado, titulo,
-                       (numero = :digits_order AND tipo = 'processo') AS e_o_numero,
-                       ts_rank(ts, consulta) AS score,
-                       ts_headline('{CONFIG}', titulo || ' — ' || left(texto, 20000), consulta,
-                                   'StartSel="\x02", StopSel="\x03", MaxFragments=2,
-                                    MaxWords=30, MinWords=8') AS trecho
-                {base}
-                ORDER BY e_o_numero DESC, score DESC, id
-                LIMIT :limite OFFSET :inicio"""
-        ).bindparams(bindparam("digits_order"))
+        colunas = (
+            "e.id, e.tipo, e.processo_id, e.numero, e.numero_formatado, e.titulo, e.data,"
+            " e.tipo_processo, e.ano, e.unidade_geradora_id, e.ts_resumo"
+        )
+        # Words: the newest year first, each year's matches through the GIN index (ANDed
+        # with the year's btree), until the cap: a broad word stops in its first year and
+        # never reads the rest of its matches.
+        por_palavras = f"""
+            SELECT m.* FROM generate_series(
+                    coalesce(CAST(:ano_ate AS int), (SELECT max(ano) FROM {tabela})),
+                    coalesce(CAST(:ano_de AS int), (SELECT min(ano) FROM {tabela})), -1) AS a(ano)
+                CROSS JOIN LATERAL (
+                    SELECT {colunas}, false AS exato FROM {tabela} e
+                    WHERE e.ano = a.ano AND e.ts @@ (SELECT consulta FROM c) AND {where}
+                    {"AND NOT e.identificadores && CAST(:ids AS text[])" if identificadores else ""}
+                    LIMIT :cap) AS m
+            LIMIT :cap"""  # noqa: S608 - only our constants, the schema, and bound parameters
+        # A number or a CPF: its entries straight from the identifiers' index, all of them.
+        por_identificador = f"""
+            (SELECT {colunas}, true AS exato FROM {tabela} e
+             WHERE e.identificadores && CAST(:ids AS text[]) AND {where} LIMIT :cap)
+            UNION ALL """  # noqa: S608
+        sql = f"""
+            WITH c AS MATERIALIZED (
+                SELECT websearch_to_tsquery('{CONFIG}', :q)
+                       || websearch_to_tsquery('pg_catalog.portuguese', :q) AS consulta),
+            achados AS MATERIALIZED (
+                {por_identificador if identificadores else ""}({por_palavras})),
+            -- One more than the cap was read, to know whether there are more.
+            candidatos AS MATERIALIZED (
+                SELECT * FROM achados ORDER BY exato DESC LIMIT :candidatos),
+            pagina AS MATERIALIZED (
+                SELECT id, tipo, processo_id, numero_formatado, titulo, score,
+                       row_number() OVER (ORDER BY prioridade DESC, score DESC, data DESC, id)
+                           AS posicao
+                FROM (SELECT k.*, CASE WHEN NOT k.exato THEN 0 WHEN k.tipo = 'processo' THEN 2
+                                  ELSE 1 END AS prioridade,
+                             ts_rank(k.ts_resumo, c.consulta) AS score
+                      FROM candidatos k, c) AS r
+                ORDER BY posicao LIMIT :limite OFFSET :inicio)
+            SELECT p.posicao, p.id, p.tipo, p.processo_id, p.numero_formatado, p.titulo,
+                   p.score,
+                   ts_headline('{CONFIG}', p.titulo || ' — ' || left(e.texto, :trecho_max),
+                               c.consulta, 'StartSel="\x02", StopSel="\x03", MaxFragments=2,
+                                            MaxWords=30, MinWords=8') AS trecho,
+                   NULL AS tipo_processo, NULL AS ano, NULL AS unidade_geradora_id,
+                   NULL AS g, NULL AS n, NULL AS n_achados
+            FROM pagina p JOIN {tabela} e ON e.id = p.id, c
+            UNION ALL
+            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                   tipo_processo, ano, unidade_geradora_id,
+                   GROUPING(tipo_processo, ano, unidade_geradora_id), count(*),
+                   (SELECT count(*) FROM achados)
+            FROM candidatos
+            GROUP BY GROUPING SETS ((tipo_processo), (ano), (unidade_geradora_id), ())"""  # noqa: S608
         with self.engines.for_tenant(tenant).connect() as conn:
-            # The total and the three facets in one pass over the matches (GROUPING SETS),
-            # instead of four: broad queries spent most of their time re-matching rows.
-            contagens = conn.execute(
-                text(
-                    "SELECT tipo_processo, ano, unidade_geradora_id,"
-                    " GROUPING(tipo_processo, ano, unidade_geradora_id) AS g, count(*) AS n "
-                    f"{base} GROUP BY GROUPING SETS "
-                    "((tipo_processo), (ano), (unidade_geradora_id), ())"
-                ),
-                params,
-            ).all()
-            rows = conn.execute(
-                pagina_sql,
-                {
-                    **params,
-                    "digits_order": digitos,
-                    "limite": por_pagina,
-                    "inicio": (pagina - 1) * por_pagina,
-                },
-            ).all()
-        total = next((r.n for r in contagens if r.g == 7), 0)
+            linhas = conn.execute(text(sql), params).all()
+        pagina_linhas = sorted((r for r in linhas if r.posicao is not None), key=_posicao)
+        contagens = [r for r in linhas if r.posicao is None]
+        geral = next((r for r in contagens if r.g == 7), None)
+        total = geral.n if geral else 0
+        exato = geral is None or geral.n_achados <= CANDIDATOS
         facetas: dict[str, dict[str, int]] = {}
         for nome, coluna, g in (
             ("tipo_processo", "tipo_processo", 3),
@@ -248,6 +267,7 @@ class PostgresBackend:
             facetas[nome] = {str(v): n for v, n in valores if v is not None}
         return Resultado(
             total=total,
+            total_exato=exato,
             itens=[
                 {
                     "id": r.id.split(":", 1)[1],
@@ -258,7 +278,42 @@ class PostgresBackend:
                     "trecho": _trecho_seguro(r.trecho),
                     "score": round(float(r.score), 6),
                 }
-                for r in rows
+                for r in pagina_linhas
             ],
             facetas=facetas,
         )
+
+
+def _posicao(linha: Any) -> int:
+    return int(linha.posicao)
+
+
+def _filtros(acesso: Acesso, consulta: Consulta) -> tuple[str, dict[str, Any]]:
+    """The caller's access (from the token, never the request) and the request's own filters."""
+    params: dict[str, Any] = {
+        "publico": "publico",
+        "unidade": f"% {acesso.unidade_id} %" if acesso.unidade_id else None,
+        "usuario": f"% {acesso.usuario_id} %",
+    }
+    filtros = [
+        "NOT e.cancelado",
+        "(e.nivel = :publico"
+        + (" OR (e.nivel = 'restrito' AND e.unidades LIKE :unidade)" if acesso.unidade_id else "")
+        + " OR (e.nivel = 'sigiloso' AND e.credenciados LIKE :usuario))",
+    ]
+    for campo, valor in (
+        ("tipo_processo", consulta.tipo_processo),
+        ("tipo_documento", consulta.tipo_documento),
+        ("unidade_geradora_id", consulta.unidade),
+        ("nivel", consulta.nivel),
+    ):
+        if valor:
+            filtros.append(f"e.{campo} = :f_{campo}")
+            params[f"f_{campo}"] = valor
+    if consulta.de:
+        filtros.append("e.data >= :de")
+        params["de"] = consulta.de
+    if consulta.ate:
+        filtros.append("e.data < :ate")
+        params["ate"] = consulta.ate + timedelta(days=1)
+    return " AND ".join(filtros), params

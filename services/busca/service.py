@@ -97,6 +97,8 @@ class BuscaService(ProbedService):
             }
         return {
             "total": resultado.total,
+            # False: at least `total` hits; the backend counted no further (see postgres.py).
+            "total_exato": resultado.total_exato,
             "pagina": consulta.pagina,
             "por_pagina": consulta.por_pagina,
             "itens": resultado.itens,

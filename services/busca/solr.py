@@ -524,7 +524,8 @@ class SolrBackend:
             )
         campos = (resposta.facets or {}).get("facet_fields") or {}
         return Resultado(
-            total=int(resposta.hits),
+            total=int(resposta.hits),  # Solr counts every hit: always exact
+            total_exato=True,
             itens=itens,
             facetas={nome: _pares(campos.get(campo)) for nome, campo in FACETAS.items()},
         )

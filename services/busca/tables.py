@@ -1,10 +1,22 @@
 """busca's table in every municipality schema: one row per indexed process or document.
 
-Portable columns for the data; on PostgreSQL (the default backend) a generated
-`tsvector` column with a GIN index and an accent-insensitive Portuguese text
-search configuration are added by `TS_DDL`, both when a schema is created from
-metadata and by the migration, so a replayed schema equals a fresh one. With
-Solr (production) this table stays empty.
+Portable columns for the data; on PostgreSQL (the default backend) generated
+columns and their indexes are added by `TS_DDL` (migration busca_0001) and
+`RESUMO_DDL` (busca_0002), both when a schema is created from metadata and by
+the migrations, so a replayed schema equals a fresh one. With Solr
+(production) this table stays empty.
+
+- `ts`: everything, the whole document text included, twice (accent-free and
+  accented stems). Only ever *matched*, through its GIN index: it is TOASTed
+  (about 3 KB per document), and reading it per row (ranking) cost seconds.
+- `ts_resumo`: what ranks a hit: title, number, types, signers and a
+  process's parties, without a document's text. Small enough to stay in the
+  heap row, so ranking the candidates reads no TOAST.
+- `identificadores`: the process number's digits and the parties' CPF/CNPJ
+  digits as an array with a GIN index, so a number or a CPF is an index
+  lookup (it was a sequential scan of `numero` and `documentos_id`).
+- `ano` gets a btree: searches take their candidates from the newest year
+  down (see postgres.py).
 """
 
 from __future__ import annotations
@@ -42,6 +54,25 @@ TS_DDL = [
     ) STORED""",
     "CREATE INDEX ix_busca_entrada_ts ON busca_entrada USING gin (ts)",
 ]
+# A process's own text is its type, classification and parties (short); a document's is its
+# extracted content, which only `ts` holds.
+RESUMO_DDL = [
+    f"""ALTER TABLE busca_entrada ADD COLUMN ts_resumo tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('{CONFIG}', coalesce(titulo, '')), 'A')
+        || setweight(to_tsvector('pg_catalog.portuguese', coalesce(titulo, '')), 'A')
+        || setweight(to_tsvector('{CONFIG}', coalesce(numero_formatado, '')
+                                 || ' ' || coalesce(numero, '')), 'A')
+        || setweight(to_tsvector('{CONFIG}', coalesce(tipo_processo, '') || ' '
+                                 || coalesce(tipo_documento, '') || ' '
+                                 || coalesce(assinantes, '')), 'B')
+        || setweight(to_tsvector('{CONFIG}', CASE WHEN tipo = 'processo'
+                                 THEN left(coalesce(texto, ''), 4000) ELSE '' END), 'C')
+    ) STORED""",
+    """ALTER TABLE busca_entrada ADD COLUMN identificadores text[] GENERATED ALWAYS AS (
+        array_remove(string_to_array(numero || ' ' || documentos_id, ' '), '')
+    ) STORED""",
+    "CREATE INDEX ix_busca_identificadores ON busca_entrada USING gin (identificadores)",
+]
 
 busca_entrada = Table(
     "busca_entrada",
@@ -68,6 +99,7 @@ busca_entrada = Table(
     # The version of the text (documents' extracted text arrives in its own event).
     Column("texto_versao", Integer, nullable=False),
     Index("ix_busca_entrada_processo_id", "processo_id"),
+    Index("ix_busca_entrada_ano", "ano"),
 )
 
 
@@ -76,7 +108,7 @@ def _texto_completo(target: Table, connection: object, **kw: object) -> None:
     if connection.dialect.name == "postgresql":  # type: ignore[attr-defined]
         from sqlalchemy import text
 
-        for statement in TS_DDL:
+        for statement in TS_DDL + RESUMO_DDL:
             connection.execute(text(statement))  # type: ignore[attr-defined]
 
 
@@ -84,5 +116,11 @@ TENANT_SCHEMA = TenantSchemaPart(
     name="busca",
     metadata=metadata,
     migrations_dir=Path(__file__).parent / "migrations",
-    postgres_only=("ts", "ix_busca_entrada_ts"),
+    postgres_only=(
+        "ts",
+        "ix_busca_entrada_ts",
+        "ts_resumo",
+        "identificadores",
+        "ix_busca_identificadores",
+    ),
 )
