@@ -171,6 +171,18 @@ class Settings:
         "files up to this size are hash-checked before the first byte is sent",
         int,
     )
+    extracao_processos: int = _setting(
+        "SEMPAPEL_EXTRACAO_PROCESSOS",
+        2,
+        "documentos: text extraction child processes (and events in flight) per service process",
+        int,
+    )
+    extracao_segundos: float = _setting(
+        "SEMPAPEL_EXTRACAO_SEGUNDOS",
+        60.0,
+        "documentos: time limit of one file's text extraction (the child is killed past it)",
+        float,
+    )
     busca_backend: str = _setting(
         "SEMPAPEL_BUSCA_BACKEND",
         "postgres",

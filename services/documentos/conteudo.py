@@ -619,7 +619,7 @@ _LIMITE_COPIA = 512 * 1024 * 1024  # a non-seekable stream spooled for zip/pdf r
 _MAX_PAGINAS = 10_000
 _MAX_CELULAS = 20_000_000  # cells visited in a spreadsheet, empty ones included
 _MAX_REPETICAO = 100  # repeated ODS cells written out
-_FORMATOS_SEM_TEXTO = frozenset({"png", "jpeg", "gif", "webp", "tiff"})
+FORMATOS_SEM_TEXTO = frozenset({"png", "jpeg", "gif", "webp", "tiff"})
 
 
 class TextoIndisponivel(Exception):
@@ -637,7 +637,7 @@ def extrair_texto(formato: str, dados: bytes | BinaryIO) -> str:
     "" (there is no OCR). Anything unreadable - broken, encrypted, oversized zip entry,
     unknown format - raises TextoIndisponivel with the reason; no other exception escapes.
     """
-    if formato in _FORMATOS_SEM_TEXTO:
+    if formato in FORMATOS_SEM_TEXTO:
         return ""
     extrator = _EXTRATORES.get(formato)
     if extrator is None:

@@ -10,23 +10,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import tempfile
 from datetime import timedelta
 from typing import Any
 
 import structlog
+from nameko.messaging import QueueConsumer
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.chassis.config import Settings
 from services.chassis.errors import (
     AcessoNegado,
+    ArmazenamentoIndisponivel,
     Conflito,
     ConteudoCorrompido,
     NaoEncontrado,
     SemPapelError,
 )
-from services.chassis.event_consumer import evento, tenant_do_evento
+from services.chassis.event_consumer import EventConsumer, tenant_do_evento
 from services.chassis.object_store import ObjectStore, ObjectStoreProvider
 from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
@@ -40,13 +41,37 @@ from services.chassis.tenant_session import (
 from services.chassis.ttl_cache import TtlCacheProvider
 from services.documentos import conteudo, dominio, handlers
 from services.documentos.eventos import SOURCE
-from services.documentos.extracao import extrair_em_processo
+from services.documentos.extracao import (
+    MAXIMO_BYTES,
+    ArmazenamentoNaExtracao,
+    ExtratoresProvider,
+)
 from services.documentos.tables import outbox, upload_pendente
 
 EXPECTED = SemPapelError
 ABANDONO = timedelta(hours=1)  # an upload not confirmed within this is an orphan
-EXTRACAO_MAX_BYTES = 200 * 1024 * 1024
 _log = structlog.get_logger("sempapel.documentos")
+
+
+class FilaDaExtracao(QueueConsumer):
+    """The extraction queue's own consumer, whose prefetch is the extraction bound.
+
+    nameko's shared consumer lets every queue hold max_workers messages: extraction
+    events took every worker and uploads' RPCs waited behind them until their timeout
+    (bench_documentos). With its own prefetch, extraction holds at most
+    SEMPAPEL_EXTRACAO_PROCESSOS workers and the rest stay free for requests.
+    """
+
+    @property
+    def prefetch_count(self) -> int:
+        return max(1, min(Settings.from_env().extracao_processos, self.container.max_workers - 1))
+
+
+class ConsumidorDaExtracao(EventConsumer):
+    queue_consumer = FilaDaExtracao()
+
+
+extracao = ConsumidorDaExtracao.decorator
 
 
 class DocumentosService(ProbedService):
@@ -56,6 +81,7 @@ class DocumentosService(ProbedService):
     relayer = OutboxRelayer(outbox, SOURCE)
     diretorios = TtlCacheProvider("catalog_cache_seconds")  # tenancy.diretorio() by IBGE
     store = ObjectStoreProvider()
+    extratores = ExtratoresProvider()
     tenancy = ServiceRpc("tenancy")
     processos = ServiceRpc("processos")
     auth = ServiceRpc("auth")
@@ -288,9 +314,10 @@ class DocumentosService(ProbedService):
 
     # Text for search, in the background
 
-    @evento("documentos.extracao", "documento.incluido")
+    @extracao("documentos.extracao", "documento.incluido")
     def extrair_texto(self, evento_recebido: dict[str, Any]) -> None:
-        """Uploaded files' text, off the upload's path; a failure is recorded, never raised."""
+        """Uploaded files' text, off the upload's path; a failure is recorded, never raised
+        (but a store that is down sends the event back to the queue, to be tried again)."""
         tenant = tenant_do_evento(evento_recebido)
         doc = (evento_recebido.get("data") or {}).get("documento") or {}
         if doc.get("origem") != "externo":
@@ -300,17 +327,15 @@ class DocumentosService(ProbedService):
         carregado = handlers.carregar(self.db.for_municipio(tenant.ibge), doc["id"])
         chave, tamanho = carregado["chave"], carregado["row"]["tamanho"] or 0
         texto, erro = None, None
-        if tamanho > EXTRACAO_MAX_BYTES:
+        if tamanho > MAXIMO_BYTES:
             erro = "arquivo grande demais para extração"
         else:
-            with tempfile.NamedTemporaryFile(prefix="sempapel-extracao-") as arquivo:
-                for pedaco in self.store.stream(chave):
-                    arquivo.write(pedaco)
-                arquivo.flush()
-                try:
-                    texto = extrair_em_processo(carregado["row"]["formato"], arquivo.name)
-                except conteudo.TextoIndisponivel as exc:
-                    erro = str(exc) or "texto indisponível"
+            try:
+                texto = self.extratores.extrair(carregado["row"]["formato"], chave)
+            except conteudo.TextoIndisponivel as exc:
+                erro = str(exc) or "texto indisponível"
+            except ArmazenamentoNaExtracao as exc:
+                raise ArmazenamentoIndisponivel() from exc
         uow = self.relayer.watch(self.db.for_municipio(tenant.ibge))
         handlers.registrar_texto(uow, doc["id"], texto, erro, evento_recebido["id"])
 

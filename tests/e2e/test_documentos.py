@@ -497,20 +497,36 @@ def test_concluded_process_receives_no_documents(platform, org):
     refused(upload(platform, org, pid, PDF, quem="sara"), 409, "processo_concluido")
 
 
+def texto_extraido(engine, doc_id: str) -> list:
+    deadline, found = time.monotonic() + 20, []
+    while time.monotonic() < deadline and not found:
+        found = rows(
+            engine,
+            f"SELECT situacao, texto, erro FROM mun_{ITUMBIARA}.doc_texto "
+            f"WHERE documento_id = '{doc_id}'",
+        )
+        time.sleep(0.2)
+    return found
+
+
 def test_text_is_extracted_in_the_background(platform, org, engine):
     pid = processo(platform, org)
     doc = upload(
         platform, org, pid, "Licitação de merenda escolar, pregão 7/2026.".encode(), "edital.txt"
     ).json()
-    deadline, found = time.monotonic() + 20, []
-    while time.monotonic() < deadline and not found:
-        found = rows(
-            engine,
-            f"SELECT situacao, texto FROM mun_{ITUMBIARA}.doc_texto "
-            f"WHERE documento_id = '{doc['id']}'",
-        )
-        time.sleep(0.2)
+    found = texto_extraido(engine, doc["id"])
     assert found and found[0][0] == "extraido" and "pregão 7/2026" in found[0][1]
+
+
+def test_a_file_whose_text_cannot_be_read_is_stored_and_its_failure_recorded(platform, org, engine):
+    pid = processo(platform, org)
+    answer = upload(platform, org, pid, b"%PDF-1.4\n" + os.urandom(300_000), "quebrado.pdf")
+    assert answer.status_code == 201, answer.text
+    found = texto_extraido(engine, answer.json()["id"])
+    assert found and found[0][0] == "falhou" and found[0][1] is None and found[0][2]
+    # The next document is read by the same kind of child, unharmed.
+    doc = upload(platform, org, pid, b"Depois do arquivo quebrado.", "nota.txt").json()
+    assert texto_extraido(engine, doc["id"])[0][:2] == ("extraido", "Depois do arquivo quebrado.")
 
 
 def test_permanent_documents_get_a_legal_hold_where_the_store_has_object_lock(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
+import sys
 import zipfile
 from datetime import datetime
 from html.parser import HTMLParser
@@ -28,6 +30,12 @@ from services.documentos.conteudo import (
     reconhecer,
     sanitizar_html,
     texto_de_html,
+)
+from services.documentos.extracao import (
+    ArmazenamentoNaExtracao,
+    Extratores,
+    ProcessoExtrator,
+    _responder,
 )
 
 # --------------------------------------------------------------------------------------
@@ -755,3 +763,119 @@ def test_property_only_texto_indisponivel_escapes(formato, dados):
     except TextoIndisponivel:
         return
     assert isinstance(texto, str) and "\x00" not in texto
+
+
+# --------------------------------------------------------------------------------------
+# 4. The extraction children (services/documentos/extracao.py)
+# --------------------------------------------------------------------------------------
+
+# A stand-in child speaking the extraction protocol: its answer depends on the format.
+FILHO = r"""
+import json, os, sys, time
+for linha in sys.stdin:
+    formato = json.loads(linha)["formato"]
+    if formato == "lento":
+        time.sleep(120)
+    if formato == "morre":
+        os._exit(3)
+    resposta = {"texto": f"{formato} em {os.getpid()}"}
+    if formato == "sai":
+        resposta["encerrando"] = True
+    print(json.dumps(resposta), flush=True)
+    if formato == "sai":
+        break
+"""
+
+
+def filho(tempo: float = 60.0) -> ProcessoExtrator:
+    return ProcessoExtrator(tempo, [sys.executable, "-c", FILHO])
+
+
+def _vivo(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_one_child_extracts_document_after_document():
+    extrator = filho()
+    try:
+        respostas = [extrator.executar({"formato": f, "chave": "k"})["texto"] for f in "abc"]
+    finally:
+        extrator.encerrar()
+    pid = respostas[0].split()[-1]
+    assert respostas == [f"{f} em {pid}" for f in "abc"]
+    assert extrator.iniciados == 1 and not _vivo(int(pid))
+
+
+def test_a_job_past_the_time_limit_kills_the_child_and_the_next_job_gets_a_new_one():
+    extrator = filho(tempo=0.5)
+    try:
+        primeiro = extrator.executar({"formato": "a", "chave": "k"})["texto"].split()[-1]
+        with pytest.raises(TextoIndisponivel, match="passou de 0.5 s"):
+            extrator.executar({"formato": "lento", "chave": "k"})
+        assert not _vivo(int(primeiro))  # killed and reaped, not left sleeping
+        depois = extrator.executar({"formato": "b", "chave": "k"})["texto"]
+    finally:
+        extrator.encerrar()
+    assert depois.startswith("b em ") and depois.split()[-1] != primeiro
+    assert extrator.iniciados == 2
+
+
+def test_a_child_that_dies_costs_only_its_job():
+    extrator = filho()
+    try:
+        with pytest.raises(TextoIndisponivel, match="código 3"):
+            extrator.executar({"formato": "morre", "chave": "k"})
+        assert extrator.executar({"formato": "a", "chave": "k"})["texto"].startswith("a em ")
+        saiu = extrator.executar({"formato": "sai", "chave": "k"})["texto"].split()[-1]
+        assert extrator.processo is None  # it said it leaves: the next job starts a new one
+        seguinte = extrator.executar({"formato": "c", "chave": "k"})["texto"].split()[-1]
+    finally:
+        extrator.encerrar()
+    assert seguinte != saiu and extrator.iniciados == 3
+
+
+def test_images_need_no_child_and_answers_map_to_text_failure_or_retry():
+    extratores = Extratores(1)
+    (extrator,) = extratores.todos
+    extrator.comando = [sys.executable, "-c", FILHO]
+    try:
+        assert extratores.extrair("png", "k") == "" and extrator.processo is None
+        assert extratores.extrair("pdf", "k").startswith("pdf em ")
+        extrator.executar = lambda trabalho: {"erro": "PDF cifrado"}
+        with pytest.raises(TextoIndisponivel, match="cifrado"):
+            extratores.extrair("pdf", "k")
+        extrator.executar = lambda trabalho: {"armazenamento": "recusado"}
+        with pytest.raises(ArmazenamentoNaExtracao):
+            extratores.extrair("pdf", "k")
+    finally:
+        extratores.encerrar()
+
+
+class Armazenamento:
+    """The part of ObjectStore a child uses: `stream`."""
+
+    def __init__(self, dados: bytes | Exception) -> None:
+        self.dados = dados
+
+    def stream(self, chave: str):
+        if isinstance(self.dados, Exception):
+            raise self.dados
+        for inicio in range(0, len(self.dados), 1000):
+            yield self.dados[inicio : inicio + 1000]
+
+
+def test_the_child_reads_the_object_and_answers_text_reason_or_store_down():
+    from services.chassis.errors import ArmazenamentoIndisponivel
+
+    pdf = pdf_com_texto("Ofício nº 12/2024")
+    assert _responder(Armazenamento(pdf), {"formato": "pdf", "chave": "k"}) == {
+        "texto": "Ofício nº 12/2024"
+    }
+    quebrado = _responder(Armazenamento(pdf[:200]), {"formato": "pdf", "chave": "k"})
+    assert set(quebrado) == {"erro"} and quebrado["erro"]
+    fora = _responder(Armazenamento(ArmazenamentoIndisponivel()), {"formato": "pdf", "chave": "k"})
+    assert set(fora) == {"armazenamento"}
