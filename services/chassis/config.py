@@ -150,6 +150,12 @@ class Settings:
         "multipart part size (memory held per upload in flight; S3 minimum 5 MiB)",
         int,
     )
+    s3_single_put_bytes: int = _setting(
+        "SEMPAPEL_S3_SINGLE_PUT_BYTES",
+        16_777_216,
+        "uploads declaring at most this many bytes go in one PUT (held whole meanwhile)",
+        int,
+    )
     upload_max_bytes: int = _setting(
         "SEMPAPEL_UPLOAD_MAX_BYTES",
         104_857_600,

@@ -100,7 +100,11 @@ class RotasDocumentos:
             if request.content_length and request.content_length > limite + MULTIPART_OVERHEAD:
                 raise ArquivoGrandeDemais(details={"limite_bytes": limite})
             armazenado = self.store.put_stream(
-                preparo["chave"], upload.file_chunks(), limite, inspecionar
+                preparo["chave"],
+                upload.file_chunks(),
+                limite,
+                inspecionar,
+                declared_bytes=request.content_length,
             )
         except BaseException:
             self._abandonar(preparo)

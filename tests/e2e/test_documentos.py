@@ -146,7 +146,27 @@ def test_any_bytes_survive_the_round_trip(platform, org):
     assert got.status_code == 200 and got.content == data
 
 
-def test_a_200_mb_upload_keeps_memory_flat(platform, org, engine):
+def etag(engine, bucket, settings, doc_id: str) -> str:
+    sql = f"SELECT objeto_chave FROM mun_{ITUMBIARA}.documento WHERE id = '{doc_id}'"
+    return bucket.stat_object(settings.s3_bucket, rows(engine, sql)[0][0]).etag
+
+
+def test_a_file_declared_up_to_the_single_put_size_is_one_put_larger_ones_go_in_parts(
+    platform, org, engine, bucket, settings
+):
+    """Past the part size (5 MiB here) a declared size up to SEMPAPEL_S3_SINGLE_PUT_BYTES
+    is one PUT; S3 marks objects made of parts with "-<parts>" in their ETag."""
+    assert settings.s3_part_bytes < 6 * 1024 * 1024 <= settings.s3_single_put_bytes
+    pid = processo(platform, org)
+    data = b"%PDF-1.7\n" + os.urandom(6 * 1024 * 1024)
+    answer = upload(platform, org, pid, data, "seis.pdf")
+    assert answer.status_code == 201, answer.text
+    assert "-" not in etag(engine, bucket, settings, answer.json()["id"])
+    got = call(platform, "GET", f"/api/v1/documentos/{answer.json()['id']}/conteudo", org["rita"])
+    assert got.content == data
+
+
+def test_a_200_mb_upload_keeps_memory_flat(platform, org, engine, bucket, settings):
     limites = {"max_bytes": 300 * 1024 * 1024, "formatos": ["pdf", "png", "jpeg", "txt"]}
     assert call(platform, "PUT", "/api/v1/documentos/configuracao", org["admin"], limites).ok
     pid = processo(platform, org)
@@ -206,6 +226,7 @@ def test_a_200_mb_upload_keeps_memory_flat(platform, org, engine):
     assert answer.json()["sha256"] == digest.hexdigest()
     # Gateway, documentos and the client all run in this process: a fraction of the file.
     assert peak < 64 * 1024 * 1024, f"peak traced memory {peak / 2**20:.0f} MiB"
+    assert etag(engine, bucket, settings, answer.json()["id"]).endswith("-40")  # 5 MiB parts
 
 
 def test_oversize_and_disguised_files_leave_nothing_behind(platform, org, engine, bucket, settings):
