@@ -35,10 +35,6 @@ carry PROT, so they see público, restrito of PROT, and no sigiloso.
      from the 201 answer (after the commit) to the first answer that holds it.
      Some samples on a quiet machine, then one sample per second for as long
      as the 10 query clients run.
-  4. Variants (--no-variantes skips them): `busca_ops.py variantes` times the
-     same searches at 1 client with enable_seqscan=off, with temporary indexes
-     (btree numero, pg_trgm documentos_id, btree data), with total and facets
-     in one GROUPING SETS statement, and over the 1,001 most recent matches.
 
 It prints the tables, the ratios against the targets (p95 under 50 ms,
 freshness p95 under 2 s), and the CPU milliseconds per request in every
@@ -435,12 +431,6 @@ def parse_args() -> argparse.Namespace:
         "--frescor-timeout", type=float, default=30.0, help="give a sample up after (30 s)"
     )
     parser.add_argument("--semente", type=int, default=1, help="seed of the generated data (1)")
-    parser.add_argument(
-        "--variantes",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="at the end, time the searches with indexes, a planner hint, fewer statements (on)",
-    )
     add_common_options(parser)
     parser.set_defaults(database="sempapel_bench_busca", vhost="sempapel_bench_busca")
     return parser.parse_args()
@@ -621,7 +611,11 @@ def main() -> int:
             if resp.status != 200:
                 raise RuntimeError(f"{nome}: HTTP {resp.status}: {raw[:300]!r}")
             body = json.loads(raw)
-            tamanhos[nome] = {"total": body["total"], "bytes": len(raw)}
+            tamanhos[nome] = {
+                "total": body["total"],
+                "exato": body.get("total_exato", True),
+                "bytes": len(raw),
+            }
             if body["total"] == 0:
                 problems.append(f"consulta {nome!r} ({filtros}) não achou nada")
         facts["consultas"] = {n: {"filtros": f, **tamanhos[n]} for n, f in kinds}
@@ -720,24 +714,6 @@ def main() -> int:
         facts["duracoes_s"] = duracoes
         wait_quiet(args.database, 90.0)
         frescor.run_for("sem carga, depois", 5, 0.2)
-
-        if args.variantes:
-            print("variantes (o que mudaria com índices, dica ao planejador, menos SQL)...")
-            facts["variantes"] = json.loads(
-                run_checked(
-                    [PYTHON, OPS, "variantes"],
-                    env,
-                    input_text=json.dumps(
-                        {
-                            "ibge": IBGE,
-                            "usuario_id": usuario["sub"],
-                            "unidade_id": usuario["uid"],
-                            "consultas": kinds,
-                            "segundos": 1.0,
-                        }
-                    ),
-                )
-            )
 
     # ----------------------------------------------------------------------- report
     carga = facts["indexacao"]
@@ -869,7 +845,7 @@ def main() -> int:
         rows.append(
             [
                 nome,
-                f"{tamanhos[nome]['total']:,}",
+                f"{tamanhos[nome]['total']:,}" + ("" if tamanhos[nome]["exato"] else "+"),
                 f"{tamanhos[nome]['bytes']:,}",
                 fmt(b["c1"]["p50"], 1),
                 fmt(b["c1"]["p95"], 1),
@@ -934,7 +910,7 @@ def main() -> int:
         "'gw n' requisições, erros incluídos; latências só das respondidas com 200)",
     )
 
-    ordem = ("count", "agregados", "pagina", "faceta_tipo", "faceta_ano", "faceta_unidade")
+    ordem = ("busca", "count", "agregados", "pagina", "faceta_tipo", "faceta_ano", "faceta_unidade")
     vistas = {c for nome, _ in kinds for c in be[nome]["c1"]["sql_ms"]}
     classes = [c for c in ordem if c in vistas] + sorted(vistas - set(ordem))
     print_table(
@@ -947,8 +923,8 @@ def main() -> int:
             ]
             for nome, _ in kinds
         ],
-        title="ms por instrução SQL de uma busca (média; agregados = total e facetas num "
-        "GROUPING SETS)",
+        title="ms por instrução SQL de uma busca (média; busca = a instrução única de "
+        "services/busca/postgres.py)",
     )
 
     mix = results["mistura"]
@@ -1010,28 +986,6 @@ def main() -> int:
         title="razões",
     )
     print_cpu([results["eco"], *(results[n] for n, _ in kinds), results["mistura"]])
-
-    variantes = facts.get("variantes")
-    if variantes:
-        colunas = ("sem_seqscan", "indices", "indices_sem_seqscan", "uma_agregacao", "limitada")
-        print_table(
-            (
-                "consulta (ms por busca, 1 cliente)",
-                "como está",
-                "seqscan off",
-                "índices",
-                "índices+off",
-                "+1 agregação",
-                f"+até {variantes['limite'] - 1:,}",
-            ),
-            [
-                [nome, fmt(be[nome]["c1"]["p50"], 1)]
-                + [fmt(variantes["ms"][nome][c], 1) for c in colunas]
-                for nome, _ in kinds
-            ],
-            title="variantes (busca_ops.py variantes; medianas; índices temporários: "
-            "btree numero, pg_trgm documentos_id, btree data)",
-        )
 
     planos = facts["backend"].get("planos", {})
     if planos:

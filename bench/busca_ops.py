@@ -53,7 +53,6 @@ import argparse
 import hashlib
 import json
 import random
-import re
 import sys
 import threading
 import time
@@ -887,8 +886,10 @@ def cmd_publicar(item: dict[str, Any]) -> dict[str, Any]:
 
 def _classe(statement: str) -> str:
     """Which of buscar()'s statements this is (the service has issued count + 3 facets +
-    page, and later one GROUPING SETS statement + page)."""
+    page, then one GROUPING SETS statement + page, now one statement for everything)."""
     s = statement.lstrip()
+    if s.startswith("WITH c AS"):
+        return "busca"
     if s.startswith("SELECT count(*) FROM"):
         return "count"
     if "ts_headline" in s:
@@ -1022,156 +1023,15 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
     return saida
 
 
-# --------------------------------------------------------------------------- what-if variants
-
-TMP_INDICES = {
-    "tmp_busca_numero": "(numero)",
-    "tmp_busca_documentos_id": "USING gin (documentos_id gin_trgm_ops)",
-    "tmp_busca_data": "(data)",
-}
-LIMITE_CONJUNTO = 1001
-
-
-def _capturar(backend: PostgresBackend, acesso: Acesso, consulta: Any, local: Any) -> list:
-    local.capturar = []
-    backend.buscar(acesso, consulta)
-    capturados, local.capturar = local.capturar, None
-    return capturados
-
-
-def _mediana_ms(fn: Any, segundos: float, minimo: int = 1) -> float:
-    xs: list[float] = []
-    fim = time.perf_counter() + segundos
-    while len(xs) < minimo or time.perf_counter() < fim:
-        t0 = time.perf_counter()
-        fn()
-        xs.append((time.perf_counter() - t0) * 1000)
-    return _pct(xs, 50)
-
-
-def cmd_variantes(item: dict[str, Any]) -> dict[str, Any]:
-    """The same searches under what-if changes (planner hint, indexes, fewer statements, a cap).
-
-    Every variant runs the service's own code or statements as captured from
-    `buscar()` (same WHERE, same access filter, same parameters), at 1 client,
-    and gives the median milliseconds of one whole search (at least 2 calls):
-
-    - sem_seqscan: `buscar()` as it is, on connections with enable_seqscan=off;
-    - indices: `buscar()` as it is, with btree (numero), pg_trgm GIN
-      (documentos_id) and btree (data) on the table; indices_sem_seqscan: both;
-    - uma_agregacao: with both, count and the 3 facets as one GROUPING SETS
-      statement over the page's FROM ... WHERE, then the service's page statement
-      (what the service itself does since commit e22e1f0);
-    - limitada: with both, count, facets and ranking over the 1,001 most recent
-      matches only (count shown as "more than 1,000").
-
-    The indexes are created in the municipality's schema for the measure and
-    dropped afterwards.
-    """
-    ibge = item["ibge"]
-    schema = schema_for(ibge)
-    tabela = f'"{schema}".busca_entrada'
-    segundos = float(item.get("segundos", 1.5))
-    url = Settings.from_env().database_url
-    engine = create_engine(url, pool_size=2, max_overflow=0)
-    sem_seq = create_engine(
-        url, pool_size=2, max_overflow=0, connect_args={"options": "-c enable_seqscan=off"}
-    )
-    local = threading.local()
-    for eng in (engine, sem_seq):
-
-        @event.listens_for(eng, "before_cursor_execute")
-        def _antes(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-            if getattr(local, "capturar", None) is not None:
-                local.capturar.append((statement, parameters))
-
-    acesso = Acesso(ibge, item["usuario_id"], item["unidade_id"])
-    consultas = [(nome, _consulta(filtros, {})) for nome, filtros in item["consultas"]]
-    como_esta = PostgresBackend(TenantEngines(engine))
-    com_dica = PostgresBackend(TenantEngines(sem_seq))
-
-    def executar(eng: Any, statements: list[tuple[str, Any]]) -> None:
-        raw = eng.raw_connection()
-        try:
-            cur = raw.cursor()
-            for statement, parameters in statements:
-                cur.execute(statement, parameters)
-                cur.fetchall()
-            raw.rollback()
-        finally:
-            raw.close()
-
-    def reescritas(capturados: list[tuple[str, Any]]) -> dict[str, list[tuple[str, Any]]]:
-        por_classe = {_classe(st): (st, p) for st, p in capturados}
-        pagina, params_pagina = por_classe["pagina"]
-        # FROM <table>, <query> AS c WHERE <filters>: the page's, which every statement shares.
-        achado = re.search(r'(FROM "[^"]+"\.busca_entrada, .*?)\s+ORDER BY ', pagina, re.S)
-        if achado is None:
-            raise SystemExit(f"FROM ... WHERE da página não encontrado: {pagina[:300]}")
-        base = achado.group(1)
-        params = params_pagina
-        grupos = "GROUP BY GROUPING SETS ((), (tipo_processo), (ano), (unidade_geradora_id))"
-        agregados = f"SELECT tipo_processo, ano, unidade_geradora_id, count(*) {base} {grupos}"
-        limitado = (
-            f"WITH m AS MATERIALIZED (SELECT tipo_processo, ano, unidade_geradora_id {base} "
-            f"ORDER BY data DESC LIMIT {LIMITE_CONJUNTO}) "
-            f"SELECT tipo_processo, ano, unidade_geradora_id, count(*) FROM m {grupos}"
-        )
-        pagina_limitada = pagina.replace(
-            base, f"FROM (SELECT * {base} ORDER BY data DESC LIMIT {LIMITE_CONJUNTO}) AS m"
-        )
-        return {
-            "uma_agregacao": [(agregados, params), (pagina, params_pagina)],
-            "limitada": [(limitado, params), (pagina_limitada, params_pagina)],
-        }
-
-    def medir(rotulo: str, saida: dict[str, dict[str, float]]) -> None:
-        for nome, consulta in consultas:
-            linha = saida.setdefault(nome, {})
-            if rotulo in ("sem_seqscan", "indices_sem_seqscan"):
-                linha[rotulo] = _mediana_ms(lambda c=consulta: com_dica.buscar(acesso, c), segundos)
-            elif rotulo == "indices":
-                linha[rotulo] = _mediana_ms(
-                    lambda c=consulta: como_esta.buscar(acesso, c), segundos
-                )
-            else:
-                capturados = _capturar(com_dica, acesso, consulta, local)
-                stmts = reescritas(capturados)[rotulo]
-                linha[rotulo] = _mediana_ms(lambda s=stmts: executar(sem_seq, s), segundos)
-
-    resultado: dict[str, dict[str, float]] = {}
-    t0 = time.perf_counter()
-    medir("sem_seqscan", resultado)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
-        for nome, definicao in TMP_INDICES.items():
-            conn.execute(text(f"CREATE INDEX IF NOT EXISTS {nome} ON {tabela} {definicao}"))
-        conn.execute(text(f"ANALYZE {tabela}"))
-    try:
-        medir("indices", resultado)
-        medir("indices_sem_seqscan", resultado)
-        medir("uma_agregacao", resultado)
-        medir("limitada", resultado)
-    finally:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for nome in TMP_INDICES:
-                conn.execute(text(f'DROP INDEX IF EXISTS "{schema}".{nome}'))
-            conn.execute(text(f"ANALYZE {tabela}"))
-        engine.dispose()
-        sem_seq.dispose()
-    return {"ms": resultado, "s": time.perf_counter() - t0, "limite": LIMITE_CONJUNTO}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("indexar", "publicar", "buscar", "variantes"))
+    parser.add_argument("command", choices=("indexar", "publicar", "buscar"))
     args = parser.parse_args()
     item = json.load(sys.stdin)
     fn = {
         "indexar": cmd_indexar,
         "publicar": cmd_publicar,
         "buscar": cmd_buscar,
-        "variantes": cmd_variantes,
     }[args.command]
     json.dump(fn(item), sys.stdout, default=str)
     sys.stdout.write("\n")

@@ -1,10 +1,10 @@
 """busca's table in every municipality schema: one row per indexed process or document.
 
 Portable columns for the data; on PostgreSQL (the default backend) generated
-columns and their indexes are added by `TS_DDL` (migration busca_0001) and
-`RESUMO_DDL` (busca_0002), both when a schema is created from metadata and by
-the migrations, so a replayed schema equals a fresh one. With Solr
-(production) this table stays empty.
+columns and their indexes are added by `TS_DDL` (migration busca_0001),
+`RESUMO_DDL` (busca_0002) and `FILTROS_DDL` (busca_0003), both when a schema
+is created from metadata and by the migrations, so a replayed schema equals a
+fresh one. With Solr (production) this table stays empty.
 
 - `ts`: everything, the whole document text included, twice (accent-free and
   accented stems). Only ever *matched*, through its GIN index: it is TOASTed
@@ -16,7 +16,9 @@ the migrations, so a replayed schema equals a fresh one. With Solr
   digits as an array with a GIN index, so a number or a CPF is an index
   lookup (it was a sequential scan of `numero` and `documentos_id`).
 - `ano` gets a btree: searches take their candidates from the newest year
-  down (see postgres.py).
+  down (see postgres.py); its min and max bound that walk.
+- `acesso` and one GIN over the year, the filters, the access and `ts`
+  (`FILTROS_DDL`, busca_0003): see there.
 """
 
 from __future__ import annotations
@@ -73,6 +75,26 @@ RESUMO_DDL = [
     ) STORED""",
     "CREATE INDEX ix_busca_identificadores ON busca_entrada USING gin (identificadores)",
 ]
+# Who may see an entry, as index keys: "publico", "u:<unit>" for restrito (the units it has
+# been open in), "c:<user>" for sigiloso (the credentialed); none when cancelled. One GIN
+# holds these, the filters' columns and `ts`, so the index itself intersects the words with
+# the year, the filters and the caller's access (btree_gin): a broad word in one year, or a
+# word only a few may see, is no longer a bitmap of all its matches filtered row by row.
+FILTROS_DDL = [
+    "CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public",
+    """ALTER TABLE busca_entrada ADD COLUMN acesso text[] GENERATED ALWAYS AS (
+        CASE WHEN cancelado THEN '{}'::text[]
+             WHEN nivel = 'publico' THEN ARRAY['publico']
+             WHEN nivel = 'restrito' THEN string_to_array(
+                 nullif('u:' || replace(trim(unidades), ' ', ' u:'), 'u:'), ' ')
+             WHEN nivel = 'sigiloso' THEN string_to_array(
+                 nullif('c:' || replace(trim(credenciados), ' ', ' c:'), 'c:'), ' ')
+             ELSE '{}'::text[] END
+    ) STORED""",
+    """CREATE INDEX ix_busca_entrada_filtros ON busca_entrada USING gin (
+        ano, tipo_processo, tipo_documento, unidade_geradora_id, acesso, ts)""",
+    "DROP INDEX ix_busca_entrada_ts",
+]
 
 busca_entrada = Table(
     "busca_entrada",
@@ -108,7 +130,7 @@ def _texto_completo(target: Table, connection: object, **kw: object) -> None:
     if connection.dialect.name == "postgresql":  # type: ignore[attr-defined]
         from sqlalchemy import text
 
-        for statement in TS_DDL + RESUMO_DDL:
+        for statement in TS_DDL + RESUMO_DDL + FILTROS_DDL:
             connection.execute(text(statement))  # type: ignore[attr-defined]
 
 
@@ -118,9 +140,10 @@ TENANT_SCHEMA = TenantSchemaPart(
     migrations_dir=Path(__file__).parent / "migrations",
     postgres_only=(
         "ts",
-        "ix_busca_entrada_ts",
         "ts_resumo",
         "identificadores",
         "ix_busca_identificadores",
+        "acesso",
+        "ix_busca_entrada_filtros",
     ),
 )

@@ -127,3 +127,18 @@ def test_pages_end_at_the_cap(backend):
     with pytest.raises(DadosInvalidos) as erro:
         buscar(backend, "alvara", pagina=3, por_pagina=3)
     assert erro.value.code == "pagina_alem_do_limite"
+
+
+def test_sigiloso_only_for_its_credentialed_and_cancelled_for_nobody(backend):
+    backend.indexar(
+        IBGE,
+        [
+            entrada(1, "Alvará sigiloso", nivel="sigiloso", credenciados=["u" * 32]),
+            entrada(2, "Alvará de outro sigilo", nivel="sigiloso", credenciados=["x" * 32]),
+            entrada(3, "Alvará cancelado", cancelado=True),
+            entrada(4, "Alvará restrito sem unidades", nivel="restrito", unidades=[]),
+        ],
+    )
+    resultado = buscar(backend, "alvara")
+    assert (resultado.total, [i["titulo"] for i in resultado.itens]) == (1, ["Alvará sigiloso"])
+    assert sum(resultado.facetas["unidade"].values()) == 1
