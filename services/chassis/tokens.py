@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -19,6 +20,7 @@ from services.chassis.tenant import IBGE_PATTERN, Tenant
 ISSUER = "sempapel-auth"
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "mun", "exp", "iat", "jti", "iss"]
+VERIFIED_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,18 @@ class Identity:
 
 
 class TokenService:
+    """Issues and verifies tokens.
+
+    Every call is verified in every service it reaches, and a user sends the same
+    token for up to an hour: the identities of recently verified tokens are kept
+    (by the exact token string, so any altered byte misses) and only their expiry
+    is checked again. PyJWT's decode was ~9 % of the gateway's CPU on a read.
+    """
+
     def __init__(self, secret: str, ttl_seconds: int) -> None:
         self._secret = secret
         self.ttl_seconds = ttl_seconds
+        self._verified: OrderedDict[str, Identity] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenService:
@@ -74,6 +85,19 @@ class TokenService:
     def verify(self, token: object) -> Identity:
         if not isinstance(token, str) or not token:
             raise TokenInvalido()
+        identity = self._verified.get(token)
+        if identity is not None:
+            if identity.expires_at <= time.time():  # as PyJWT: expired at `exp` itself
+                self._verified.pop(token, None)
+                raise TokenInvalido()
+            return identity
+        identity = self._decode(token)
+        self._verified[token] = identity
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)  # the oldest verified first
+        return identity
+
+    def _decode(self, token: str) -> Identity:
         try:
             claims = jwt.decode(
                 token,

@@ -64,3 +64,40 @@ def test_a_signed_token_with_a_crafted_municipality_is_still_refused(mun):
     )
     with pytest.raises(TokenInvalido):
         TokenService(KEY, 600).verify(token)
+
+
+def test_a_verified_token_is_refused_once_it_expires(monkeypatch):
+    tokens = TokenService(KEY, 600)
+    token = tokens.issue("u", "l", "5208004")
+    identity = tokens.verify(token)
+    assert tokens.verify(token) == identity  # again, from the verified cache
+    later = identity.expires_at + 1
+    monkeypatch.setattr("services.chassis.tokens.time.time", lambda: later)
+    with pytest.raises(TokenInvalido):
+        tokens.verify(token)
+    assert token not in tokens._verified
+
+
+def test_altering_a_verified_token_is_still_refused():
+    tokens = TokenService(KEY, 600)
+    token = tokens.issue("u", "l", "5208004")
+    tokens.verify(token)
+    head, claims, signature = token.split(".")
+    forged = jwt.encode(
+        {**jwt.decode(token, KEY, algorithms=[ALGORITHM]), "mun": "5200050"},
+        "z" * 40,
+        algorithm=ALGORITHM,
+    )
+    for altered in (f"{head}.{forged.split('.')[1]}.{signature}", token + "x", token[:-1]):
+        with pytest.raises(TokenInvalido):
+            tokens.verify(altered)
+
+
+def test_the_verified_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr("services.chassis.tokens.VERIFIED_CACHE_SIZE", 8)
+    tokens = TokenService(KEY, 600)
+    issued = [tokens.issue(f"u{i}", "l", "5208004") for i in range(20)]
+    for token in issued:
+        tokens.verify(token)
+    assert len(tokens._verified) == 8
+    assert all(tokens.verify(t).usuario_id == f"u{i}" for i, t in enumerate(issued))
