@@ -71,18 +71,26 @@ class TenantEngines:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._by_schema: dict[str, Engine] = {}
+        self._by_schema: dict[tuple[str, bool], Engine] = {}
 
-    def for_tenant(self, tenant: Tenant) -> Engine:
-        schema = tenant.schema
-        routed = self._by_schema.get(schema)
+    def for_tenant(self, tenant: Tenant, read_only: bool = False) -> Engine:
+        key = (tenant.schema, read_only)
+        routed = self._by_schema.get(key)
         if routed is None:
-            routed = self.engine.execution_options(schema_translate_map={None: schema})
-            self._by_schema[schema] = routed
+            routed = self.engine.execution_options(schema_translate_map={None: tenant.schema})
+            if read_only:
+                routed = routed.execution_options(isolation_level="AUTOCOMMIT")
+            self._by_schema[key] = routed
         return routed
 
     def unit_of_work(self, tenant: Tenant) -> UnitOfWork:
         return UnitOfWork(self.for_tenant(tenant), tenant)
+
+    def reading(self, tenant: Tenant) -> UnitOfWork:
+        """A unit of work for reads only: each statement on its own, with no BEGIN and no
+        ROLLBACK around them (two round trips of a read's four). Reads see what is
+        committed, as each statement of a READ COMMITTED transaction does."""
+        return UnitOfWork(self.for_tenant(tenant, read_only=True), tenant)
 
 
 class TenantScope:
@@ -107,6 +115,10 @@ class TenantScope:
 
     def unit_of_work(self) -> UnitOfWork:
         return self._engines.unit_of_work(self.tenant)
+
+    def reading(self) -> UnitOfWork:
+        """The caller's municipality, for reads only (see `TenantEngines.reading`)."""
+        return self._engines.reading(self.tenant)
 
     def for_municipio(self, ibge: str) -> UnitOfWork:
         """Calls without a token: login (the municipality the user picked) and consumers of

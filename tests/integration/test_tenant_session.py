@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg2.extensions
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from services.auth.domain import Usuario
 from services.auth.tables import usuario
@@ -62,3 +63,31 @@ def test_a_crafted_tenant_never_opens_a_session(engine):
     for crafted in ["pg_catalog", "../x", "5208004; DROP SCHEMA public"]:
         with pytest.raises(DadosInvalidos):
             engines.unit_of_work(Tenant(crafted))
+
+
+def test_a_reading_unit_sends_no_begin_or_rollback_and_leaves_the_pool_transactional(
+    engine, two_schemas
+):
+    engines = TenantEngines(engine)
+    tenant = Tenant("5208004")
+    sent: list[str] = []
+    states: list[bool] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement.split()[0].upper())
+        states.append(conn.connection.dbapi_connection.autocommit)
+
+    with engines.unit_of_work(tenant) as uow:  # warm the pool: one connection
+        uow.session.execute(select(func.count()).select_from(usuario))
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with engines.reading(tenant) as uow:
+            assert "sessao_formosa" in set(uow.session.scalars(select(Usuario.login)))
+            in_transaction = uow.session.connection().connection.dbapi_connection.status
+        with engines.unit_of_work(tenant) as uow:  # the same connection, transactional again
+            uow.session.execute(select(func.count()).select_from(usuario))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert sent == ["SELECT", "SELECT"]
+    assert states == [True, False]
+    assert in_transaction == psycopg2.extensions.STATUS_READY  # no BEGIN was sent
