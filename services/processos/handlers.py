@@ -11,10 +11,24 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -141,11 +155,7 @@ def _estado(session: Session, processo_id: str, lock: bool) -> tuple[Any, Proces
 def _visivel(session: Session, ator: Ator, processo_id: str, lock: bool) -> tuple[Any, Processo]:
     """The process if the caller may read it (an annexed one through its main); else 404."""
     row, estado = _estado(session, processo_id, lock)
-    julgado, vistos = estado, {estado.id}
-    while julgado.principal_id is not None and julgado.principal_id not in vistos:
-        vistos.add(julgado.principal_id)
-        _, julgado = _estado(session, julgado.principal_id, lock=False)
-    if not dominio.pode_ler(julgado, ator.unidade_id, ator.usuario_id):
+    if not _principal_visivel(session, ator, estado):
         raise dominio.nao_encontrado()
     return row, estado
 
@@ -393,67 +403,153 @@ def gerar(
 # Reading
 
 
-def detalhe(uow: UnitOfWork, ator: Ator, referencia: str) -> dict[str, Any]:
-    """The process as the caller sees it; a destination unit opening it for the first time
-    receives it (as SEI does). Six queries in the common case: the row, its units and
-    credentials (the access check), its parties, its annexes and its relations."""
-    with uow:
-        session = uow.session
-        pid = resolver(session, referencia)
-        row, estado = _visivel(session, ator, pid, lock=False)
-        if ator.unidade_id and estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO:
-            row, estado = _estado(session, pid, lock=True)  # again, under the lock
+def _linha(session: Session, referencia: str) -> Any:
+    """The process row by id or by number (with or without punctuation), in one statement."""
+    referencia = str(referencia).strip()
+    if len(referencia) == 32 and all(c in "0123456789abcdef" for c in referencia):
+        condicao = processo.c.id == referencia
+    else:
+        numero = nup.ler(referencia)
+        if numero is None:
+            raise dominio.nao_encontrado()
+        condicao = processo.c.numero == numero.digitos
+    row = session.execute(select(processo).where(condicao)).first()
+    if row is None:
+        raise dominio.nao_encontrado()
+    return row
+
+
+def _arredores(session: Session, row: Any, completo: bool = True) -> dict[str, list[Any]]:
+    """Everything around a process in one statement (UNION ALL, portable to Oracle): its
+    units and credentials (the access check), and if `completo` its parties, annexes,
+    related processes and main process, by kind."""
+    pid = row.id
+
+    def parte(tipo: str, *colunas: Any) -> Any:
+        colunas = list(colunas) + [null()] * (4 - len(colunas))
+        return [literal_column(f"'{tipo}'", String).label("tipo")] + [
+            c.label(f"c{i}") for i, c in enumerate(colunas)
+        ]
+
+    outro = processo.alias("outro")
+    ordem = interessado.c.ordem
+    partes = [
+        select(
+            *parte(
+                "u",
+                processo_unidade.c.unidade_id,
+                processo_unidade.c.situacao,
+                processo_unidade.c.atribuido_a,
+                processo_unidade.c.marcador,
+            )
+        ).where(processo_unidade.c.processo_id == pid),
+        select(*parte("c", credencial.c.usuario_id)).where(credencial.c.processo_id == pid),
+        select(
+            *parte("i", interessado.c.nome, interessado.c.documento, cast(ordem, String(12)))
+        ).where(interessado.c.processo_id == pid),
+        select(*parte("a", outro.c.id, outro.c.numero, outro.c.formato)).where(
+            outro.c.principal_id == pid
+        ),
+        select(*parte("r", outro.c.id, outro.c.numero, outro.c.formato)).where(
+            or_(
+                outro.c.id.in_(select(relacao.c.processo_b).where(relacao.c.processo_a == pid)),
+                outro.c.id.in_(select(relacao.c.processo_a).where(relacao.c.processo_b == pid)),
+            )
+        ),
+    ]
+    if not completo:
+        del partes[2:]
+    elif row.principal_id:
+        partes.append(
+            select(*parte("p", outro.c.id, outro.c.numero, outro.c.formato)).where(
+                outro.c.id == row.principal_id
+            )
+        )
+    por_tipo: dict[str, list[Any]] = {t: [] for t in "uciarp"}
+    for r in session.execute(union_all(*partes)):
+        por_tipo[r.tipo].append(r)
+    return por_tipo
+
+
+def _principal_visivel(session: Session, ator: Ator, estado: Processo) -> bool:
+    """May the caller read this process? An annexed one is judged through its main one."""
+    julgado, vistos = estado, {estado.id}
+    while julgado.principal_id is not None and julgado.principal_id not in vistos:
+        vistos.add(julgado.principal_id)
+        _, julgado = _estado(session, julgado.principal_id, lock=False)
+    return dominio.pode_ler(julgado, ator.unidade_id, ator.usuario_id)
+
+
+def _lido(
+    session: Session, ator: Ator, referencia: str, completo: bool = False
+) -> tuple[Any, Processo, dict[str, list[Any]]]:
+    """A process for reading, in two statements, if the caller may read it; else 404."""
+    row = _linha(session, referencia)
+    arredores = _arredores(session, row, completo)
+    estado = Processo(
+        row.id,
+        row.numero,
+        row.nivel_efetivo,
+        row.sobrestado,
+        row.principal_id,
+        {u.c0: UnidadeNoProcesso(u.c0, u.c1, u.c2, u.c3) for u in arredores["u"]},
+        {c.c0 for c in arredores["c"]},
+    )
+    if not _principal_visivel(session, ator, estado):
+        raise dominio.nao_encontrado()
+    return row, estado, arredores
+
+
+def detalhe(
+    leitura: UnitOfWork, escrita: Callable[[], UnitOfWork], ator: Ator, referencia: str
+) -> dict[str, Any]:
+    """The process as the caller sees it. Two statements on a reading unit in the common
+    case (the row; then its units, credentials, parties, annexes and relations at once),
+    where the access check needs nothing more. A destination unit opening it for the
+    first time receives it (as SEI does): that alone takes a transaction, from `escrita`."""
+    with leitura:
+        row, estado, arredores = _lido(leitura.session, ator, referencia, completo=True)
+    if ator.unidade_id and estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO:
+        uow = escrita()
+        with uow:
+            _, estado = _estado(uow.session, row.id, lock=True)  # again, under the lock
             if estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO and not estado.principal_id:
-                _receber(session, ator, pid, _agora())
+                _receber(uow.session, ator, row.id, _agora())
                 uow.commit()
-                row, estado = _estado(session, pid, lock=False)
-        interessados = session.execute(
-            select(interessado.c.nome, interessado.c.documento)
-            .where(interessado.c.processo_id == pid)
-            .order_by(interessado.c.ordem)
-        )
-        snapshot = _snapshot_de(
-            row._mapping,
-            [dict(i._mapping) for i in interessados],
-            [{"unidade_id": u, "situacao": no.situacao} for u, no in estado.unidades.items()],
-            sorted(estado.credenciados),
-        )
-        anexos = session.execute(
-            select(processo.c.id, processo.c.numero, processo.c.formato).where(
-                processo.c.principal_id == pid
-            )
-        )
-        relacionados = session.execute(
-            select(relacao.c.processo_a, relacao.c.processo_b).where(
-                or_(relacao.c.processo_a == pid, relacao.c.processo_b == pid)
-            )
-        )
-        outros = [r.processo_b if r.processo_a == pid else r.processo_a for r in relacionados]
-        numeros = _numeros(session, [*outros, row.principal_id or ""])
-        minha = estado.unidades.get(ator.unidade_id or "")
-        return {
-            **snapshot,
-            "observacoes": row.observacoes,
-            "sobrestado_motivo": row.sobrestado_motivo,
-            "nivel_documentos": row.nivel_documentos,
-            "usuario_gerador_id": row.usuario_gerador_id,
-            "unidades": [
-                {**u, "atribuido_a": estado.unidades[u["unidade_id"]].atribuido_a}
-                for u in snapshot["unidades"]
-            ],
-            "anexos": [
-                {"id": a.id, "numero": nup.Numero(a.formato, a.numero).formatado} for a in anexos
-            ],
-            "principal": numeros.get(row.principal_id or ""),
-            "relacionados": [numeros[o] for o in outros if o in numeros],
-            "na_minha_unidade": {
-                "situacao": minha.situacao,
-                "atribuido_a": minha.atribuido_a,
-                "marcador": minha.marcador,
-            }
-            if minha
-            else None,
+                return detalhe(leitura, escrita, ator, row.id)
+
+    def numero(r: Any) -> dict[str, str]:
+        return {"id": r.c0, "numero": nup.Numero(r.c2, r.c1).formatado}
+
+    interessados = sorted(arredores["i"], key=lambda i: int(i.c2))
+    snapshot = _snapshot_de(
+        row._mapping,
+        [{"nome": i.c0, "documento": i.c1} for i in interessados],
+        [{"unidade_id": u, "situacao": no.situacao} for u, no in estado.unidades.items()],
+        sorted(estado.credenciados),
+    )
+    minha = estado.unidades.get(ator.unidade_id or "")
+    return {
+        **snapshot,
+        "observacoes": row.observacoes,
+        "sobrestado_motivo": row.sobrestado_motivo,
+        "nivel_documentos": row.nivel_documentos,
+        "usuario_gerador_id": row.usuario_gerador_id,
+        "unidades": [
+            {**u, "atribuido_a": estado.unidades[u["unidade_id"]].atribuido_a}
+            for u in snapshot["unidades"]
+        ],
+        "anexos": sorted((numero(a) for a in arredores["a"]), key=lambda a: a["numero"]),
+        "principal": numero(arredores["p"][0]) if arredores["p"] else None,
+        "relacionados": sorted((numero(r) for r in arredores["r"]), key=lambda r: r["numero"]),
+        "na_minha_unidade": {
+            "situacao": minha.situacao,
+            "atribuido_a": minha.atribuido_a,
+            "marcador": minha.marcador,
         }
+        if minha
+        else None,
+    }
 
 
 def _numeros(session: Session, ids: list[str]) -> dict[str, dict[str, str]]:
@@ -466,13 +562,12 @@ def _numeros(session: Session, ids: list[str]) -> dict[str, dict[str, str]]:
     return {r.id: {"id": r.id, "numero": nup.Numero(r.formato, r.numero).formatado} for r in rows}
 
 
-def andamentos(uow: UnitOfWork, ator: Ator, referencia: str) -> list[dict[str, Any]]:
-    with uow:
-        session = uow.session
-        pid = resolver(session, referencia)
-        _visivel(session, ator, pid, lock=False)
+def andamentos(leitura: UnitOfWork, ator: Ator, referencia: str) -> list[dict[str, Any]]:
+    with leitura:
+        session = leitura.session
+        row, _, _ = _lido(session, ator, referencia)
         rows = session.execute(
-            select(andamento).where(andamento.c.processo_id == pid).order_by(andamento.c.seq)
+            select(andamento).where(andamento.c.processo_id == row.id).order_by(andamento.c.seq)
         )
         return [
             {
@@ -928,13 +1023,13 @@ def nivel_efetivo(proprio: str, documentos: list[str]) -> str:
     return mais_restritivo([proprio, *documentos])
 
 
-def contexto_documental(uow: UnitOfWork, ator: Ator, referencia: str) -> dict[str, Any]:
+def contexto_documental(leitura: UnitOfWork, ator: Ator, referencia: str) -> dict[str, Any]:
     """What documentos needs to decide on a process's documents; 404 if the caller may not
     read the process. `unidades`: every unit it has reached (restricted documents follow them)."""
-    with uow:
-        session = uow.session
-        pid = resolver(session, referencia)
-        row, estado = _visivel(session, ator, pid, lock=False)
+    with leitura:
+        session = leitura.session
+        row, estado, _ = _lido(session, ator, referencia)
+        pid = row.id
         principal = estado
         if estado.principal_id:
             principal = _estado(session, _cadeia(session, pid)[-1], lock=False)[1]

@@ -79,7 +79,7 @@ class ProcessosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def numeracao(self) -> dict[str, str]:
-        return handlers.ler_numeracao(self.db.unit_of_work())
+        return handlers.ler_numeracao(self.db.reading())
 
     @rpc(expected_exceptions=EXPECTED)
     def definir_numeracao(self, formato: str, prefixo: str) -> dict[str, str]:
@@ -103,13 +103,18 @@ class ProcessosService(ProbedService):
     @rpc(expected_exceptions=EXPECTED)
     def obter(self, referencia: str) -> dict[str, Any]:
         return self._siglas(
-            handlers.detalhe(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
+            handlers.detalhe(
+                self.db.reading(),
+                lambda: self.relayer.watch(self.db.unit_of_work()),
+                self.call.ator,
+                referencia,
+            )
         )
 
     @rpc(expected_exceptions=EXPECTED)
     def andamentos(self, referencia: str) -> list[dict[str, Any]]:
         unidades = self._diretorio()["unidades"]
-        historia = handlers.andamentos(self.db.unit_of_work(), self.call.ator, referencia)
+        historia = handlers.andamentos(self.db.reading(), self.call.ator, referencia)
         for item in historia:
             item["unidade"] = unidades.get(item["unidade_id"] or "", {}).get("sigla")
             destinos = item["detalhes"].get("destinos")
@@ -121,7 +126,7 @@ class ProcessosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def caixa(self, filtros: dict[str, Any]) -> dict[str, Any]:
-        return handlers.caixa(self.db.unit_of_work(), self.call.ator, **filtros)
+        return handlers.caixa(self.db.reading(), self.call.ator, **filtros)
 
     # The lifecycle
 
@@ -214,7 +219,7 @@ class ProcessosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def contexto_documental(self, referencia: str) -> dict[str, Any]:
-        return handlers.contexto_documental(self.db.unit_of_work(), self.call.ator, referencia)
+        return handlers.contexto_documental(self.db.reading(), self.call.ator, referencia)
 
     @evento(
         "processos.documentos", "documento.incluido", "documento.assinado", "documento.cancelado"

@@ -91,7 +91,10 @@ def test_the_effective_level_follows_document_events_once_and_in_order(engine, p
         return handlers.aplicar_evento_documento(engines.unit_of_work(tenant), e, recebidos)
 
     def nivel() -> str:
-        return handlers.detalhe(engines.unit_of_work(tenant), ator, pid)["nivel_efetivo"]
+        leitura = engines.reading(tenant)
+        return handlers.detalhe(leitura, lambda: engines.unit_of_work(tenant), ator, pid)[
+            "nivel_efetivo"
+        ]
 
     um, dois, tres = (
         evento(1, "incluido", ["publico"]),
@@ -102,7 +105,7 @@ def test_the_effective_level_follows_document_events_once_and_in_order(engine, p
     assert aplicar(dois) and nivel() == "restrito"
     assert not aplicar(dois)  # a duplicate changes nothing
     assert aplicar(tres) and nivel() == "publico"
-    historia = handlers.andamentos(engines.unit_of_work(tenant), ator, pid)
+    historia = handlers.andamentos(engines.reading(tenant), ator, pid)
     assert [a["tipo"] for a in historia] == [
         "gerado",
         "documento_incluido",

@@ -50,3 +50,24 @@ def test_oracle_schema_is_a_user_without_password_and_names_are_checked():
     assert provisioning.create_schema_sql("postgresql", "mun_5208004") == (
         'CREATE SCHEMA IF NOT EXISTS "mun_5208004"'
     )
+
+
+def test_a_process_read_compiles_for_oracle():
+    """The process read gathers its parts with a UNION ALL of plain columns (no JSON
+    aggregation, which differs between the two databases)."""
+    from types import SimpleNamespace
+
+    from services.processos import handlers
+
+    sent = []
+
+    class Capturing:
+        def execute(self, query):
+            sent.append(str(query.compile(dialect=oracle.dialect())))
+            return []
+
+    handlers._arredores(Capturing(), SimpleNamespace(id="a" * 32, principal_id="b" * 32))
+    (sql,) = sent
+    assert sql.count("UNION ALL") == 5
+    assert "CAST(interessado.ordem AS VARCHAR2(12 CHAR))" in sql
+    assert "json" not in sql.lower()
