@@ -169,6 +169,8 @@ def run_load(
     """
     if duration is None and max_requests is None:
         raise ValueError("give duration, max_requests or both")
+    if name:  # progress, and a mark for a profiler attached from outside
+        print(f"» {name}", file=sys.stderr, flush=True)
     host_port = base_url.removeprefix("http://").rstrip("/")
     host, _, port = host_port.partition(":")
     port_number = int(port or 80)
