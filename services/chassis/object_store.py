@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,7 +64,10 @@ class HashingReader:
         self._chunks = chunks
         self._max = max_bytes
         self._inspect = inspect
-        self._buffer = bytearray()
+        # Chunks as they came, joined once when read: a growing bytearray copied each
+        # part two or three times (py-spy, bench_documentos).
+        self._pending: deque[bytes] = deque()
+        self._pending_bytes = 0
         self._done = False
         self.size = 0
         self.prefix = b""
@@ -86,27 +90,38 @@ class HashingReader:
             if self.size > self._max:
                 raise ArquivoGrandeDemais(details={"limite_bytes": self._max})
             self._hash.update(chunk)
-            self._buffer += chunk
+            self._pending.append(bytes(chunk))
+            self._pending_bytes += len(chunk)
         return True
 
     def inspect_now(self) -> None:
-        while not self._inspected and len(self._buffer) < SNIFF_BYTES and not self._done:
+        while not self._inspected and self._pending_bytes < SNIFF_BYTES and not self._done:
             self._pull()
         if not self._inspected:
-            self.prefix = bytes(self._buffer[:SNIFF_BYTES])
+            self.prefix = b"".join(self._pending)[:SNIFF_BYTES]
             self._inspected = True
             self.content_type = self._inspect(self.prefix)
 
     def read(self, n: int = -1) -> bytes:
         self.inspect_now()
-        while (n < 0 or len(self._buffer) < n) and not self._done:
+        while (n < 0 or self._pending_bytes < n) and not self._done:
             self._pull()
-        if n < 0 or n >= len(self._buffer):
-            out, self._buffer = bytes(self._buffer), bytearray()
-        else:
-            out = bytes(self._buffer[:n])
-            del self._buffer[:n]
-        return out
+        if n < 0 or n >= self._pending_bytes:
+            out = b"".join(self._pending)
+            self._pending.clear()
+            self._pending_bytes = 0
+            return out
+        parts, taken = [], 0
+        while taken < n:
+            chunk = self._pending.popleft()
+            if taken + len(chunk) > n:  # split the last one; its tail stays first in line
+                cut = n - taken
+                self._pending.appendleft(chunk[cut:])
+                chunk = chunk[:cut]
+            parts.append(chunk)
+            taken += len(chunk)
+        self._pending_bytes -= n
+        return b"".join(parts)
 
 
 class ObjectStore:
@@ -221,10 +236,14 @@ class ObjectStore:
     def stream(self, key: str, chunk_bytes: int = 256 * 1024) -> Iterator[bytes]:
         """The object's bytes in chunks; the connection is released at the end."""
         response = self._call("get_object", self.client.get_object, self.bucket, key)
+        read_to_the_end = False
         try:
             yield from response.stream(chunk_bytes)
+            read_to_the_end = True
         finally:
-            response.close()
+            if not read_to_the_end:  # unread bytes: this connection cannot serve another
+                response.close()
+            # Back to the pool: closing it after every read made each request connect anew.
             response.release_conn()
 
     def sha256(self, key: str) -> str:

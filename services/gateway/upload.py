@@ -17,7 +17,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 
 from services.chassis.errors import DadosInvalidos, TipoNaoSuportado
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024  # per read of the request body: fewer trips through the hub and parser
 MAX_FIELD_BYTES = 64 * 1024
 
 

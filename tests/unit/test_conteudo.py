@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import random
@@ -879,3 +880,50 @@ def test_the_child_reads_the_object_and_answers_text_reason_or_store_down():
     assert set(quebrado) == {"erro"} and quebrado["erro"]
     fora = _responder(Armazenamento(ArmazenamentoIndisponivel()), {"formato": "pdf", "chave": "k"})
     assert set(fora) == {"armazenamento"}
+
+
+# --------------------------------------------------------------------------------------
+# 5. The upload reader (services/chassis/object_store.py): what the S3 SDK reads
+# --------------------------------------------------------------------------------------
+
+
+@given(
+    dados=st.binary(max_size=3000),
+    cortes=st.lists(st.integers(min_value=0, max_value=3000), max_size=8),
+    leituras=st.lists(st.integers(min_value=1, max_value=1200), min_size=1, max_size=8),
+)
+def test_the_upload_reader_gives_every_byte_once_in_order_whatever_the_read_sizes(
+    dados, cortes, leituras
+):
+    from services.chassis import object_store
+
+    pontos = sorted({0, len(dados), *(c for c in cortes if c < len(dados))})
+    pedacos = [dados[a:b] for a, b in zip(pontos, pontos[1:], strict=False)]
+    vistos: list[bytes] = []
+
+    def inspecionar(prefixo: bytes) -> str:
+        vistos.append(prefixo)
+        return "application/pdf"
+
+    leitor = object_store.HashingReader(iter(pedacos), len(dados), inspecionar)
+    lidos = []
+    for tamanho in leituras * 20:
+        parte = leitor.read(tamanho)
+        assert len(parte) <= tamanho
+        if not parte:
+            break
+        lidos.append(parte)
+    lidos.append(leitor.read())
+    assert b"".join(lidos) == dados
+    assert vistos == [dados[: object_store.SNIFF_BYTES]]
+    assert leitor.size == len(dados) and leitor.content_type == "application/pdf"
+    assert leitor.sha256 == hashlib.sha256(dados).hexdigest()
+
+
+def test_the_upload_reader_refuses_past_the_limit():
+    from services.chassis.errors import ArquivoGrandeDemais
+    from services.chassis.object_store import HashingReader
+
+    leitor = HashingReader(iter([b"a" * 600, b"b" * 600]), 1000)
+    with pytest.raises(ArquivoGrandeDemais):
+        leitor.read(5000)
