@@ -12,12 +12,14 @@ with its own keep-alive connection, or its own S3 client), after a warm-up, in
 this order, so that each gateway figure sits next to its baseline:
 
   S3 PUT 100 KB            the same moto server from a plain S3 client (minio SDK),
-                           called as the gateway calls it (length -1, part size)
+                           length -1 and SEMPAPEL_S3_PART_BYTES parts: one PUT
   gateway upload 100 KB    POST /api/v1/processos/{id}/documentos, multipart, fields first
   S3 GET 100 KB
   gateway download 100 KB  GET /api/v1/documentos/{id}/conteudo
-  S3 PUT 10 MB             one request (length known)
-  S3 PUT 10 MB             multipart as the gateway does it (length -1, SEMPAPEL_S3_PART_BYTES)
+  S3 PUT 10 MB             multipart (length -1, SEMPAPEL_S3_PART_BYTES), as the gateway
+                           stores files it has no declared size for, or larger ones
+  S3 PUT 10 MB             one request (length known), as the gateway stores a file whose
+                           request declares at most SEMPAPEL_S3_SINGLE_PUT_BYTES
   gateway upload 10 MB     30 s (--big-upload-duration): each request takes seconds
   S3 GET 10 MB             the objects of the multipart PUT, written as documents are
   gateway download 10 MB
@@ -827,7 +829,7 @@ def main() -> int:
                     )
                 keys[i].append(key)
 
-            how = "1 requisição" if whole else f"partes de {args.part_bytes:,} B, como o gateway"
+            how = "1 requisição" if whole else f"partes de {args.part_bytes:,} B"
             return run_calls(
                 f"S3 PUT {size_label(sizes[kind])} ({how})",
                 lambda: minio_client(endpoint),
@@ -837,8 +839,8 @@ def main() -> int:
             )
 
         def raw_get(kind: str) -> LoadResult:
-            # The keys of the last PUT phase of that size: for 10 MB, the multipart one,
-            # written as the gateway writes documents.
+            # The keys of the last PUT phase of that size: for 10 MB, the one-request one,
+            # written as the gateway writes documents of that size.
             written = [k for per in raw_keys[kind] for k in per]
             if not written:
                 raise RuntimeError(f"nenhum objeto de {size_label(sizes[kind])} para ler")
@@ -846,11 +848,14 @@ def main() -> int:
 
             def call(client: Any, i: int, n: int) -> None:
                 response = client.get_object(BUCKET, written[(i + n * args.clients) % len(written)])
+                read_to_the_end = False
                 try:  # as ObjectStore.stream, joined as the gateway joins small files
                     got = len(b"".join(response.stream(256 * 1024)))
+                    read_to_the_end = True
                 finally:
-                    response.close()
-                    response.release_conn()
+                    if not read_to_the_end:
+                        response.close()
+                    response.release_conn()  # kept alive for the next GET, as ObjectStore does
                 if got != expected:
                     raise RuntimeError(f"{got} bytes, esperados {expected}")
 
@@ -939,8 +944,8 @@ def main() -> int:
         settle("gw_up_p")
         measure("s3_get_p", lambda: raw_get("p"))
         measure("gw_down_p", lambda: gateway_download("p"))
-        measure("s3_put_g1", lambda: raw_put("g", "g1", whole=True))
         measure("s3_put_g", lambda: raw_put("g", "g", whole=False))
+        measure("s3_put_g1", lambda: raw_put("g", "g1", whole=True))
         measure("gw_up_g", lambda: gateway_upload("g"))
         settle("gw_up_g")
         measure("s3_get_g", lambda: raw_get("g"))
@@ -1023,8 +1028,8 @@ def report(
         "gw_up_p",
         "s3_get_p",
         "gw_down_p",
-        "s3_put_g1",
         "s3_put_g",
+        "s3_put_g1",
         "gw_up_g",
         "s3_get_g",
         "gw_down_g",
@@ -1044,7 +1049,7 @@ def report(
     pairs = [
         ("envio", "p", "gw_up_p", "s3_put_p", "PUT"),
         ("envio", "g", "gw_up_g", best_put, "PUT, o melhor dos dois"),
-        ("envio", "g", "gw_up_g", "s3_put_g", "PUT em partes, como o gateway"),
+        ("envio", "g", "gw_up_g", "s3_put_g", "PUT em partes"),
         ("download", "p", "gw_down_p", "s3_get_p", "GET"),
         ("download", "g", "gw_down_g", "s3_get_g", "GET"),
     ]
