@@ -765,7 +765,8 @@ def main() -> int:
         f"{carga['gerar_documentos_s']:.1f} s; processo auxiliar {carga['auxiliar_s']:.0f} s. "
         f"Tabela {carga['entradas']:,} entradas: heap {carga['tabela_bytes'] / mb:,.0f} MB, "
         f"com TOAST e índices {carga['total_bytes'] / mb:,.0f} MB, "
-        f"GIN {carga['gin_bytes'] / mb:,.0f} MB; texto médio de um documento "
+        f"GIN das palavras e filtros {carga['gin_bytes'] / mb:,.0f} MB; "
+        "texto médio de um documento "
         f"{carga['texto_medio_documento']:,.0f} caracteres; "
         f"processos por nível {carga['niveis_processos']}"
     )

@@ -683,7 +683,7 @@ def _tamanhos(engine: Any, ibge: str) -> dict[str, Any]:
         row = conn.execute(
             text(
                 f"SELECT pg_relation_size('{tabela}'), pg_total_relation_size('{tabela}'), "
-                f"pg_relation_size('\"{schema_for(ibge)}\".ix_busca_entrada_ts'), "
+                f"pg_relation_size('\"{schema_for(ibge)}\".ix_busca_entrada_filtros'), "
                 f"(SELECT count(*) FROM {tabela}), "
                 f"(SELECT avg(length(texto)) FROM {tabela} WHERE tipo = 'documento')"
             )
