@@ -110,6 +110,13 @@ def _consulta(filtros: dict[str, Any], siglas: dict[str, str]) -> Consulta:
     q = " ".join(str(filtros.get("q") or "").split())
     if not q or len(q) > 500:
         raise DadosInvalidos("Informe o que buscar (até 500 caracteres).", code="busca_vazia")
+    palavras = [p for p in q.replace('"', " ").split() if p.lower() != "or"]
+    if palavras and all(p.startswith("-") for p in palavras):
+        # Only exclusions match nearly everything, and no index can find "everything but".
+        raise DadosInvalidos(
+            "Informe ao menos uma palavra a buscar, além das excluídas com '-'.",
+            code="busca_so_exclusoes",
+        )
 
     def data(nome: str) -> date | None:
         valor = filtros.get(nome)

@@ -22,3 +22,14 @@ from services.busca.indice import identificadores_da_consulta
 )
 def test_numbers_cpfs_and_cnpjs_are_identifiers_with_or_without_punctuation(q, esperado):
     assert identificadores_da_consulta(q) == esperado
+
+
+@pytest.mark.parametrize("q", ["-municipal", "-obras -licitação", '"-nota" or -fiscal'])
+def test_a_search_of_only_exclusions_is_refused(q):
+    from services.busca.service import _consulta
+    from services.chassis.errors import DadosInvalidos
+
+    with pytest.raises(DadosInvalidos) as erro:
+        _consulta({"q": q}, {})
+    assert erro.value.code == "busca_so_exclusoes"
+    assert _consulta({"q": f"contrato {q}"}, {}).q == f"contrato {q}"
