@@ -242,9 +242,11 @@ def preparar_upload(
     contexto: dict[str, Any],
     diretorio: dict[str, Any],
     metadados: dict[str, Any],
+    prefixo: bytes,
     max_padrao: int,
 ) -> dict[str, Any]:
-    """Check everything that can be checked before the bytes arrive; reserve a key."""
+    """Check everything that can be checked before the file is stored, its format from
+    its first bytes (`prefixo`) among the municipality's permitted ones; reserve a key."""
     dominio.exigir_inclusao(contexto)
     unidade_id = ator.unidade_id or ""
     tipo = dominio.exigir_aplicacao(
@@ -265,6 +267,7 @@ def preparar_upload(
     chave = f"mun_{uow.tenant.ibge}/{agora:%Y/%m}/{upload_id}"
     with uow:
         config = limites(uow.session, max_padrao)
+        limpos["formato"] = conteudo.exigir_formato(prefixo, config["formatos"])  # or 415
         uow.session.execute(
             insert(upload_pendente).values(
                 id=upload_id,
@@ -278,7 +281,14 @@ def preparar_upload(
             )
         )
         uow.commit()
-    return {"upload_id": upload_id, "chave": chave, **config}
+    formato = limpos["formato"]
+    return {
+        "upload_id": upload_id,
+        "chave": chave,
+        **config,
+        "formato": formato,
+        "media_type": conteudo.media_type(formato),
+    }
 
 
 def confirmar_upload(
@@ -304,6 +314,7 @@ def confirmar_upload(
                 "O arquivo armazenado não confere com o enviado.", code="upload_incompleto"
             )
         meta = json.loads(pendente.metadados)
+        formato = meta["formato"]  # recognised in preparar_upload, not taken from the call
         tipo = diretorio["tipos_documento"][meta["tipo_documento"]]
         agora = _agora()
         sigla = diretorio["unidades"].get(pendente.unidade_id, {}).get("sigla")
@@ -325,8 +336,8 @@ def confirmar_upload(
                 numero_externo=meta["numero_externo"],
                 remetente=meta["remetente"],
                 objeto_chave=pendente.objeto_chave,
-                formato=armazenado["formato"],
-                media_type=conteudo.media_type(armazenado["formato"]),
+                formato=formato,
+                media_type=conteudo.media_type(formato),
                 nome_arquivo=dominio.texto_limitado(
                     armazenado.get("nome_arquivo"), "nome_arquivo", 200
                 ),

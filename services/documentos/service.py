@@ -1,9 +1,10 @@
 """documentos: internal and uploaded documents, signatures, public verification, extracted text.
 
 File bytes never pass through RPC: the gateway streams them between the client
-and the object store, at a key this service reserved after its checks
-(`preparar_upload`), and this service records the document once the bytes are
-stored (`confirmar_upload`). Keys come only from document records.
+and the object store, at a key this service reserved after its checks, the
+format of the file's first bytes included (`preparar_upload`), and this service
+records the document once the bytes are stored (`confirmar_upload`). Keys and
+formats come only from the records written here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from services.chassis.errors import (
     SemPapelError,
 )
 from services.chassis.event_consumer import EventConsumer, tenant_do_evento
-from services.chassis.object_store import ObjectStore, ObjectStoreProvider
+from services.chassis.object_store import SNIFF_BYTES, ObjectStore, ObjectStoreProvider
 from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
@@ -125,7 +126,11 @@ class DocumentosService(ProbedService):
     # External documents
 
     @rpc(expected_exceptions=EXPECTED)
-    def preparar_upload(self, processo: str, metadados: dict[str, Any]) -> dict[str, Any]:
+    def preparar_upload(
+        self, processo: str, metadados: dict[str, Any], prefixo_b64: str
+    ) -> dict[str, Any]:
+        """Every check before the bytes are stored, the file's format from its first bytes
+        among them (415 unless the municipality permits it); then a key is reserved."""
         contexto = self.processos.contexto_documental(processo)
         diretorio = self._diretorio_com(metadados.get("tipo_documento"))
         return handlers.preparar_upload(
@@ -134,20 +139,9 @@ class DocumentosService(ProbedService):
             contexto,
             diretorio,
             dict(metadados),
+            base64.b64decode(prefixo_b64)[:SNIFF_BYTES],
             Settings.from_env().upload_max_bytes,
         )
-
-    @rpc(expected_exceptions=EXPECTED)
-    def reconhecer(self, upload_id: str, prefixo_b64: str) -> dict[str, str]:
-        """What the caller's pending upload is, from its first bytes; 415 unless one of the
-        municipality's permitted formats (read here, not taken from the caller)."""
-        handlers.pendente(self.db.unit_of_work(), self.call.ator, upload_id)
-        formatos = handlers.ler_limites(
-            self.db.unit_of_work(), Settings.from_env().upload_max_bytes
-        )["formatos"]
-        prefixo = base64.b64decode(prefixo_b64)[: 64 * 1024]
-        formato = conteudo.exigir_formato(prefixo, formatos)
-        return {"formato": formato, "media_type": conteudo.media_type(formato)}
 
     @rpc(expected_exceptions=EXPECTED)
     def confirmar_upload(self, upload_id: str, armazenado: dict[str, Any]) -> dict[str, Any]:

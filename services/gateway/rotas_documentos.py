@@ -1,8 +1,8 @@
 """The documents API: a route mixin of the gateway.
 
 Bytes stream between the client and the object store here, never through RPC:
-documentos reserves a key after its checks, recognises the file from its first
-bytes, and records the document once it is stored; a refused or failed upload
+documentos reserves a key after its checks, the file's first bytes recognised
+among them, and records the document once it is stored; a refused or failed upload
 leaves neither a record nor an object.
 """
 
@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
 import structlog
+from eventlet import tpool
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.config import Settings
@@ -23,6 +25,7 @@ from services.chassis.errors import (
     ConteudoCorrompido,
     DadosInvalidos,
 )
+from services.chassis.object_store import SNIFF_BYTES
 from services.gateway.schemas import parse
 from services.gateway.schemas_documentos import (
     Assinatura,
@@ -41,6 +44,7 @@ _log = structlog.get_logger("sempapel.gateway")
 D = "/api/v1/documentos/<doc_id>"
 TAGS = ("documentos",)
 MULTIPART_OVERHEAD = 1024 * 1024  # field parts and boundaries around the file, at most
+HASH_IN_THREAD_BYTES = 1024 * 1024
 CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -84,26 +88,21 @@ class RotasDocumentos:
         stream = request.environ["wsgi.input"] if request.content_length is None else request.stream
         upload = StreamedUpload(stream, request.headers.get("Content-Type"))
         campos = upload.read_fields()
-        preparo = self.documentos.preparar_upload(ref, campos)
+        prefixo, chunks = _comeco(upload.file_chunks())
+        # One call checks the process, the metadata and the file's format (415) and reserves
+        # the key: the format used to be a second call after this one.
+        preparo = self.documentos.preparar_upload(
+            ref, campos, base64.b64encode(prefixo).decode("ascii")
+        )
         limite = int(preparo["max_bytes"])
-        reconhecido: dict[str, str] = {}
-
-        def inspecionar(prefixo: bytes) -> str:
-            reconhecido.update(
-                self.documentos.reconhecer(
-                    preparo["upload_id"], base64.b64encode(prefixo).decode("ascii")
-                )
-            )
-            return reconhecido["media_type"]
-
         try:
             if request.content_length and request.content_length > limite + MULTIPART_OVERHEAD:
                 raise ArquivoGrandeDemais(details={"limite_bytes": limite})
             armazenado = self.store.put_stream(
                 preparo["chave"],
-                upload.file_chunks(),
+                chunks,
                 limite,
-                inspecionar,
+                lambda _: preparo["media_type"],
                 declared_bytes=request.content_length,
             )
         except BaseException:
@@ -114,7 +113,6 @@ class RotasDocumentos:
             {
                 "sha256": armazenado.sha256,
                 "tamanho": armazenado.size,
-                "formato": reconhecido["formato"],
                 "nome_arquivo": upload.filename,
             },
         )
@@ -205,7 +203,7 @@ class RotasDocumentos:
         limite = Settings.from_env().verify_before_send_bytes
         if info["tamanho"] <= limite:  # small: check the hash before the first byte goes out
             dados = b"".join(self.store.stream(info["chave"]))
-            if hashlib.sha256(dados).hexdigest() != info["sha256"]:
+            if _sha256(dados) != info["sha256"]:
                 _corrompido(doc_id, info)
             return Response(dados, content_type=info["media_type"], headers=headers)
         # Chunked, no Content-Length: a mismatch found at the end leaves the body visibly cut.
@@ -295,6 +293,27 @@ class RotasDocumentos:
     def definir_limites_documentos(self, request: Request) -> dict[str, Any]:
         dados = parse(Limites, request)
         return self.documentos.definir_limites(dados.max_bytes, list(dados.formatos))
+
+
+def _comeco(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
+    """The file's first SNIFF_BYTES (all of it if smaller), and its chunks from the start."""
+    lidos: list[bytes] = []
+    total = 0
+    for chunk in chunks:
+        lidos.append(chunk)
+        total += len(chunk)
+        if total >= SNIFF_BYTES:
+            break
+    return b"".join(lidos)[:SNIFF_BYTES], itertools.chain(lidos, chunks)
+
+
+def _sha256(dados: bytes) -> str:
+    """The hash of a file read whole; a large one in a native thread (hashlib releases the
+    GIL), so the hub serves other requests meanwhile: 10 MB are ~6 ms of CPU, and the
+    gateway's one hub thread was what limited downloads (bench_documentos)."""
+    if len(dados) < HASH_IN_THREAD_BYTES:
+        return hashlib.sha256(dados).hexdigest()
+    return tpool.execute(lambda: hashlib.sha256(dados).hexdigest())
 
 
 def _nome_seguro(nome: str) -> str:

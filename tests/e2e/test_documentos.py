@@ -483,6 +483,19 @@ def test_tampered_bytes_are_detected_on_read(platform, org, bucket, settings, en
         500,
         "conteudo_corrompido",
     )
+    # A larger file, whose hash the gateway computes in a native thread, likewise.
+    grande = b"%PDF-1.7\n" + os.urandom(2 * 1024 * 1024)
+    doc = upload(platform, org, pid, grande).json()
+    chave = rows(
+        engine, f"SELECT objeto_chave FROM mun_{ITUMBIARA}.documento WHERE id = '{doc['id']}'"
+    )[0][0]
+    forged = grande[:-1] + bytes([grande[-1] ^ 1])
+    bucket.put_object(settings.s3_bucket, chave, io.BytesIO(forged), len(forged))
+    refused(
+        call(platform, "GET", f"/api/v1/documentos/{doc['id']}/conteudo", org["rita"]),
+        500,
+        "conteudo_corrompido",
+    )
 
 
 def test_another_municipality_never_reaches_a_document(platform, org):
