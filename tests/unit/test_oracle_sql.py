@@ -62,12 +62,13 @@ def test_a_process_read_compiles_for_oracle():
     sent = []
 
     class Capturing:
-        def execute(self, query):
+        def execute(self, query, params):
             sent.append(str(query.compile(dialect=oracle.dialect())))
-            return []
+            return SimpleNamespace(all=lambda: [SimpleNamespace(tipo=None)])
 
-    handlers._arredores(Capturing(), SimpleNamespace(id="a" * 32, principal_id="b" * 32))
+    handlers._arredores(Capturing(), "a" * 32)
     (sql,) = sent
     assert sql.count("UNION ALL") == 5
     assert "CAST(interessado.ordem AS VARCHAR2(12 CHAR))" in sql
     assert "json" not in sql.lower()
+    assert ") x ON 1 = 1" in sql  # Oracle has no boolean literal to join on
