@@ -57,7 +57,7 @@ CANDIDATOS = 500
 # the title and a window of the text around the first stem of the query found in the first
 # TRECHO_MAX characters.
 TRECHO_MAX = 20_000
-JANELA_ANTES, JANELA = 150, 500
+JANELA_ANTES, JANELA = 100, 320
 
 
 def _tokens(ids: list[str]) -> str:
