@@ -50,6 +50,23 @@ def engine_from_settings(settings: Settings, **overrides: object) -> Engine:
     return engine
 
 
+def reading_engine(engine: Engine) -> Engine:
+    """A second pool, of autocommit connections, for reads: no BEGIN and no ROLLBACK
+    around a read's statements. Switching a pooled connection to autocommit and back
+    instead costs a round trip at every checkin (psycopg2's set_isolation_level)."""
+    pool = engine.pool
+    reader = create_engine(
+        engine.url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=pool.size(),
+        max_overflow=getattr(pool, "_max_overflow", 0),
+        pool_recycle=1800,
+        **({"thick_mode": None} if engine.dialect.name == "oracle" else {}),
+    )
+    ping_when_idle(reader)
+    return reader
+
+
 def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_PING_SECONDS) -> None:
     """Test a pooled connection on checkout only if it sat idle for `idle_seconds`.
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from services.chassis.call_context import identity_of
 from services.chassis.config import Settings
-from services.chassis.database import engine_from_settings
+from services.chassis.database import engine_from_settings, reading_engine
 from services.chassis.errors import BancoIndisponivel, NaoAutenticado
 from services.chassis.tenant import SCHEMA_PATTERN, Tenant
 from services.chassis.tokens import TokenService
@@ -71,25 +71,37 @@ class TenantEngines:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader: Engine | None = None
         self._by_schema: dict[tuple[str, bool], Engine] = {}
 
     def for_tenant(self, tenant: Tenant, read_only: bool = False) -> Engine:
         key = (tenant.schema, read_only)
         routed = self._by_schema.get(key)
         if routed is None:
-            routed = self.engine.execution_options(schema_translate_map={None: tenant.schema})
-            if read_only:
-                routed = routed.execution_options(isolation_level="AUTOCOMMIT")
+            base = self.reader if read_only else self.engine
+            routed = base.execution_options(schema_translate_map={None: tenant.schema})
             self._by_schema[key] = routed
         return routed
+
+    @property
+    def reader(self) -> Engine:
+        """The pool of autocommit connections behind `reading`, made on first use."""
+        if self._reader is None:
+            self._reader = reading_engine(self.engine)
+        return self._reader
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self._reader is not None:
+            self._reader.dispose()
 
     def unit_of_work(self, tenant: Tenant) -> UnitOfWork:
         return UnitOfWork(self.for_tenant(tenant), tenant)
 
     def reading(self, tenant: Tenant) -> UnitOfWork:
-        """A unit of work for reads only: each statement on its own, with no BEGIN and no
-        ROLLBACK around them (two round trips of a read's four). Reads see what is
-        committed, as each statement of a READ COMMITTED transaction does."""
+        """A unit of work for reads only: each statement on its own, on the autocommit pool,
+        with no BEGIN and no ROLLBACK around them (two round trips of a read's four).
+        Each statement sees what is committed, as in a READ COMMITTED transaction."""
         return UnitOfWork(self.for_tenant(tenant, read_only=True), tenant)
 
 
@@ -133,7 +145,7 @@ class TenantDatabase(DependencyProvider):
         self.engines = TenantEngines(engine_from_settings(settings))
 
     def stop(self) -> None:
-        self.engines.engine.dispose()
+        self.engines.dispose()
 
     def get_dependency(self, worker_ctx: Any) -> TenantScope:
         return TenantScope(self.engines, worker_ctx, self.tokens)

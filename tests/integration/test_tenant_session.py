@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg2.extensions
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from services.auth.domain import Usuario
 from services.auth.tables import usuario
@@ -65,29 +65,29 @@ def test_a_crafted_tenant_never_opens_a_session(engine):
             engines.unit_of_work(Tenant(crafted))
 
 
-def test_a_reading_unit_sends_no_begin_or_rollback_and_leaves_the_pool_transactional(
-    engine, two_schemas
-):
+def test_a_reading_unit_sends_only_its_statements_on_its_own_autocommit_pool(engine, two_schemas):
     engines = TenantEngines(engine)
     tenant = Tenant("5208004")
     sent: list[str] = []
-    states: list[bool] = []
 
     def record(conn, cursor, statement, *args):
         sent.append(statement.split()[0].upper())
-        states.append(conn.connection.dbapi_connection.autocommit)
 
-    with engines.unit_of_work(tenant) as uow:  # warm the pool: one connection
-        uow.session.execute(select(func.count()).select_from(usuario))
-    event.listen(engine, "before_cursor_execute", record)
+    with engines.unit_of_work(tenant) as uow:
+        writer_pid = uow.session.scalar(text("SELECT pg_backend_pid()"))
+    event.listen(engines.reader, "before_cursor_execute", record)
     try:
-        with engines.reading(tenant) as uow:
-            assert "sessao_formosa" in set(uow.session.scalars(select(Usuario.login)))
-            in_transaction = uow.session.connection().connection.dbapi_connection.status
-        with engines.unit_of_work(tenant) as uow:  # the same connection, transactional again
-            uow.session.execute(select(func.count()).select_from(usuario))
+        for _ in range(2):  # the second time on the same pooled connection
+            with engines.reading(tenant) as uow:
+                assert "sessao_formosa" in set(uow.session.scalars(select(Usuario.login)))
+                dbapi = uow.session.connection().connection.dbapi_connection
+                reader_pid = uow.session.scalar(text("SELECT pg_backend_pid()"))
+                assert dbapi.autocommit
+                assert dbapi.status == psycopg2.extensions.STATUS_READY  # no BEGIN was sent
     finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert sent == ["SELECT", "SELECT"]
-    assert states == [True, False]
-    assert in_transaction == psycopg2.extensions.STATUS_READY  # no BEGIN was sent
+        event.remove(engines.reader, "before_cursor_execute", record)
+        engines.dispose()
+    assert sent == ["SELECT"] * 4
+    assert reader_pid != writer_pid
+    with TenantEngines(engine).unit_of_work(tenant) as uow:  # the writers' pool is untouched
+        assert not uow.session.connection().connection.dbapi_connection.autocommit
