@@ -11,7 +11,7 @@ the object from the store itself (the service never holds the file), runs at a
 lower priority than the services that answer requests, and takes one job at a
 time over its pipes, one JSON line each way:
 
-    python -m services.documentos.extracao
+    python -m services.documentos.extracao_filho
       stdin:  {"formato": "pdf", "chave": "mun_.../..."}
       stdout: {"texto": ...} | {"erro": ...} | {"armazenamento": ...}, and "encerrando": true
               when it leaves after this job (its memory grew past MEMORIA_MAXIMA_KIB)
@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import fcntl
 import json
-import logging
 import os
 import select
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -39,19 +37,15 @@ import structlog
 from nameko.extensions import DependencyProvider
 
 from services.documentos import conteudo
+from services.documentos.extracao_filho import MAXIMO_BYTES, ArmazenamentoNaExtracao
+
+__all__ = ["MAXIMO_BYTES", "ArmazenamentoNaExtracao", "Extratores", "ExtratoresProvider"]
 
 TEMPO_MAXIMO = 60.0
-PRIORIDADE = 10  # nice: extraction yields the CPU to the services answering requests
-MEMORIA_MAXIMA_KIB = 512 * 1024  # a child this large after a job leaves; the next is fresh
-MAXIMO_BYTES = 200 * 1024 * 1024  # larger files are not read for text
 PIPE_BYTES = 1024 * 1024  # the answer (up to LIMITE_TEXTO characters) in few reads
 _F_SETPIPE_SZ = 1031  # Linux
-_COMANDO = (sys.executable, "-m", "services.documentos.extracao")
+_COMANDO = (sys.executable, "-m", "services.documentos.extracao_filho")
 _log = structlog.get_logger("sempapel.documentos")
-
-
-class ArmazenamentoNaExtracao(Exception):
-    """The child could not read the object: the store is down, try the event again later."""
 
 
 class ProcessoExtrator:
@@ -88,12 +82,14 @@ class ProcessoExtrator:
             linha = self._linha(processo.stdout.fileno(), time.monotonic() + self.tempo)
         except TimeoutError as exc:
             self.encerrar()
+            _log.warning("extracao_interrompida", segundos=self.tempo, **trabalho)
             raise conteudo.TextoIndisponivel(f"extração passou de {self.tempo:g} s") from exc
         except OSError as exc:  # the child died before reading the job
             self.encerrar()
             raise conteudo.TextoIndisponivel("o processo de extração terminou") from exc
         if not linha:
             codigo = self.encerrar()
+            _log.warning("extracao_terminou", codigo=codigo, **trabalho)
             raise conteudo.TextoIndisponivel(f"o processo de extração terminou (código {codigo})")
         resposta = json.loads(linha)
         if resposta.get("encerrando"):
@@ -176,72 +172,3 @@ class ExtratoresProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Extratores:
         return self.extratores
-
-
-# The child
-
-
-def _memoria_kib() -> int:
-    with open("/proc/self/status") as status:
-        for linha in status:
-            if linha.startswith("VmRSS:"):
-                return int(linha.split()[1])
-    return 0
-
-
-def _ler_objeto(store: Any, chave: str) -> Any:
-    """The object in a seekable file (memory up to 16 MiB, then disk), or an exception."""
-    from urllib3.exceptions import HTTPError
-
-    from services.chassis.errors import ArmazenamentoIndisponivel
-
-    copia = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
-    lidos = 0
-    try:
-        for pedaco in store.stream(chave):
-            lidos += len(pedaco)
-            if lidos > MAXIMO_BYTES:
-                raise conteudo.TextoIndisponivel("arquivo grande demais para extração")
-            copia.write(pedaco)
-    except (ArmazenamentoIndisponivel, HTTPError, OSError) as exc:
-        copia.close()
-        raise ArmazenamentoNaExtracao(repr(exc)) from exc
-    except BaseException:
-        copia.close()
-        raise
-    copia.seek(0)
-    return copia
-
-
-def _responder(store: Any, trabalho: dict[str, Any]) -> dict[str, Any]:
-    try:
-        with _ler_objeto(store, trabalho["chave"]) as arquivo:
-            return {"texto": conteudo.extrair_texto(trabalho["formato"], arquivo)}
-    except ArmazenamentoNaExtracao as exc:
-        return {"armazenamento": str(exc)}
-    except conteudo.TextoIndisponivel as exc:
-        return {"erro": str(exc) or "texto indisponível"}
-    except Exception as exc:  # noqa: BLE001 - the store's own errors (no such key...)
-        return {"erro": f"objeto ilegível ({type(exc).__name__}: {str(exc)[:200]})"}
-
-
-def main() -> None:
-    from services.chassis.config import Settings
-    from services.chassis.object_store import ObjectStore
-
-    os.nice(PRIORIDADE)
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are the answer's reason
-    store = ObjectStore.from_settings(Settings.from_env())
-    for linha in sys.stdin.buffer:
-        resposta = _responder(store, json.loads(linha))
-        encerrando = _memoria_kib() > MEMORIA_MAXIMA_KIB
-        if encerrando:
-            resposta["encerrando"] = True
-        sys.stdout.buffer.write(json.dumps(resposta, ensure_ascii=False).encode() + b"\n")
-        sys.stdout.buffer.flush()
-        if encerrando:
-            return
-
-
-if __name__ == "__main__":
-    main()

@@ -227,6 +227,8 @@ def test_a_200_mb_upload_keeps_memory_flat(platform, org, engine, bucket, settin
     # Gateway, documentos and the client all run in this process: a fraction of the file.
     assert peak < 64 * 1024 * 1024, f"peak traced memory {peak / 2**20:.0f} MiB"
     assert etag(engine, bucket, settings, answer.json()["id"]).endswith("-40")  # 5 MiB parts
+    # Its extraction (refused: no %%EOF) ends here, not inside another test's SQL capture.
+    assert texto_extraido(engine, answer.json()["id"], segundos=120)[0][0] == "falhou"
 
 
 def test_oversize_and_disguised_files_leave_nothing_behind(platform, org, engine, bucket, settings):
@@ -531,8 +533,8 @@ def test_concluded_process_receives_no_documents(platform, org):
     refused(upload(platform, org, pid, PDF, quem="sara"), 409, "processo_concluido")
 
 
-def texto_extraido(engine, doc_id: str) -> list:
-    deadline, found = time.monotonic() + 20, []
+def texto_extraido(engine, doc_id: str, segundos: float = 20) -> list:
+    deadline, found = time.monotonic() + segundos, []
     while time.monotonic() < deadline and not found:
         found = rows(
             engine,

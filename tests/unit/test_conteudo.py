@@ -32,12 +32,8 @@ from services.documentos.conteudo import (
     sanitizar_html,
     texto_de_html,
 )
-from services.documentos.extracao import (
-    ArmazenamentoNaExtracao,
-    Extratores,
-    ProcessoExtrator,
-    _responder,
-)
+from services.documentos.extracao import ArmazenamentoNaExtracao, Extratores, ProcessoExtrator
+from services.documentos.extracao_filho import _responder
 
 # --------------------------------------------------------------------------------------
 # Fixtures, all built here
@@ -632,6 +628,20 @@ def test_broken_pdf_text_is_unavailable(dados):
     with pytest.raises(TextoIndisponivel) as erro:
         extrair_texto("pdf", dados)
     assert erro.value.motivo
+
+
+def test_a_pdf_without_end_marker_is_refused_before_the_parser_walks_it():
+    sem_fim = b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024)
+    with pytest.raises(TextoIndisponivel, match="%%EOF"):
+        extrair_texto("pdf", io.BytesIO(sem_fim))
+    # A marker across the boundary of two blocks read from the end is found.
+    dados = pdf_com_texto("Ofício nº 12/2024")
+    fim = dados.rindex(b"%%EOF")
+    partido = dados[:fim] + b"%%EOF" + b" " * (1024 * 1024 - 3)  # "%%" | "EOF" + spaces
+    assert conteudo._tem_fim_de_pdf(io.BytesIO(partido))
+    assert not conteudo._tem_fim_de_pdf(io.BytesIO(partido.replace(b"%%EOF", b"%%EOX")))
+    # Bytes after the marker (seen in real files) do not stop the extraction.
+    assert extrair_texto("pdf", dados + b"\r\n" + b"\x00" * 2000) == "Ofício nº 12/2024"
 
 
 def test_encrypted_pdf_text_is_unavailable():

@@ -1,0 +1,94 @@
+"""The extraction child: `python -m services.documentos.extracao_filho` (see extracao.py).
+
+It reads one JSON job a line from stdin, reads the object from the store itself
+into a seekable file, extracts its text and writes one JSON answer a line. It
+runs at a lower priority than the services, and leaves after a job that left it
+larger than MEMORIA_MAXIMA_KIB (saying so in the answer). Nothing is
+monkey-patched here: its sockets and files are plain, so reading 10 MB costs
+what it costs outside eventlet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from typing import Any
+
+from services.documentos import conteudo
+
+PRIORIDADE = 10  # nice: extraction yields the CPU to the services answering requests
+MEMORIA_MAXIMA_KIB = 512 * 1024
+MAXIMO_BYTES = 200 * 1024 * 1024  # larger files are not read for text
+
+
+class ArmazenamentoNaExtracao(Exception):
+    """The child could not read the object: the store is down, try the event again later."""
+
+
+def _memoria_kib() -> int:
+    with open("/proc/self/status") as status:
+        for linha in status:
+            if linha.startswith("VmRSS:"):
+                return int(linha.split()[1])
+    return 0
+
+
+def _ler_objeto(store: Any, chave: str) -> Any:
+    """The object in a seekable file (memory up to 16 MiB, then disk), or an exception."""
+    from urllib3.exceptions import HTTPError
+
+    from services.chassis.errors import ArmazenamentoIndisponivel
+
+    copia = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    lidos = 0
+    try:
+        for pedaco in store.stream(chave):
+            lidos += len(pedaco)
+            if lidos > MAXIMO_BYTES:
+                raise conteudo.TextoIndisponivel("arquivo grande demais para extração")
+            copia.write(pedaco)
+    except (ArmazenamentoIndisponivel, HTTPError, OSError) as exc:
+        copia.close()
+        raise ArmazenamentoNaExtracao(repr(exc)) from exc
+    except BaseException:
+        copia.close()
+        raise
+    copia.seek(0)
+    return copia
+
+
+def _responder(store: Any, trabalho: dict[str, Any]) -> dict[str, Any]:
+    try:
+        with _ler_objeto(store, trabalho["chave"]) as arquivo:
+            return {"texto": conteudo.extrair_texto(trabalho["formato"], arquivo)}
+    except ArmazenamentoNaExtracao as exc:
+        return {"armazenamento": str(exc)}
+    except conteudo.TextoIndisponivel as exc:
+        return {"erro": str(exc) or "texto indisponível"}
+    except Exception as exc:  # noqa: BLE001 - the store's own errors (no such key...)
+        return {"erro": f"objeto ilegível ({type(exc).__name__}: {str(exc)[:200]})"}
+
+
+def main() -> None:
+    from services.chassis.config import Settings
+    from services.chassis.object_store import ObjectStore
+
+    os.nice(PRIORIDADE)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are the answer's reason
+    store = ObjectStore.from_settings(Settings.from_env())
+    for linha in sys.stdin.buffer:
+        resposta = _responder(store, json.loads(linha))
+        encerrando = _memoria_kib() > MEMORIA_MAXIMA_KIB
+        if encerrando:
+            resposta["encerrando"] = True
+        sys.stdout.buffer.write(json.dumps(resposta, ensure_ascii=False).encode() + b"\n")
+        sys.stdout.buffer.flush()
+        if encerrando:
+            return
+
+
+if __name__ == "__main__":
+    main()
