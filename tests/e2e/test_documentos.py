@@ -611,3 +611,42 @@ def test_a_store_without_object_lock_is_detected_not_assumed(settings):
     assert store.supports_legal_hold() is False
     stored = store.put_bytes("mun_0000000/x", b"conteudo", "text/plain")
     assert store.legal_hold(stored.key) is False  # skipped, not an error
+
+
+def test_extraction_holds_at_most_its_own_workers_and_uploads_go_on_meanwhile(
+    platform, org, engine, settings
+):
+    """SEMPAPEL_EXTRACAO_PROCESSOS events are extracted at once; with those stuck, uploads
+    (whose RPCs share documentos' workers) are still answered."""
+    import eventlet
+    from eventlet.event import Event
+
+    container = platform.containers["documentos"]
+    provider = next(d for d in container.dependencies if type(d).__name__ == "ExtratoresProvider")
+    solta, agora, maximo = Event(), [0], [0]
+    real = provider.extratores.extrair
+
+    def presa(formato: str, chave: str) -> str:
+        agora[0] += 1
+        maximo[0] = max(maximo[0], agora[0])
+        try:
+            solta.wait()
+            return real(formato, chave)
+        finally:
+            agora[0] -= 1
+
+    provider.extratores.extrair = presa
+    try:
+        pid = processo(platform, org)
+        ids = []
+        for n in range(settings.extracao_processos + 4):
+            answer = upload(platform, org, pid, f"Documento {n}.".encode(), f"n{n}.txt")
+            assert answer.status_code == 201, answer.text
+            ids.append(answer.json()["id"])
+        eventlet.sleep(1)  # time for every event to reach documentos, were it let through
+        assert maximo[0] == settings.extracao_processos
+    finally:
+        solta.send()
+        provider.extratores.extrair = real
+    for n, doc_id in enumerate(ids):
+        assert texto_extraido(engine, doc_id)[0][:2] == ("extraido", f"Documento {n}.")
