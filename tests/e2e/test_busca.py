@@ -114,7 +114,7 @@ def test_restricted_is_invisible_in_hits_counts_and_facets(platform, org):
     )
     assert eventually(lambda: buscar(platform, org["lia"], q=marca)["total"] == 1)
     outsider = buscar(platform, org["leo"], q=marca)
-    assert outsider["total"] == 0 and outsider["itens"] == []
+    assert outsider["total"] == 0 and outsider["total_exato"] is True and outsider["itens"] == []
     assert all(sum(f.values()) == 0 for f in outsider["facetas"].values())
     # Sent to SMS, it becomes visible there (the access change re-filters it).
     call(platform, "POST", f"/api/v1/processos/{p['id']}/enviar", org["lia"], {"destinos": ["SMS"]})
