@@ -69,6 +69,6 @@ def test_a_process_read_compiles_for_oracle():
     handlers._arredores(Capturing(), "a" * 32)
     (sql,) = sent
     assert sql.count("UNION ALL") == 5
-    assert "CAST(interessado.ordem AS VARCHAR2(12 CHAR))" in sql
+    assert "CAST(it.ordem AS VARCHAR2(12 CHAR))" in sql
     assert "json" not in sql.lower()
     assert ") x ON 1 = 1" in sql  # Oracle has no boolean literal to join on
