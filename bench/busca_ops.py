@@ -64,7 +64,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 
-from services.busca import indice
+from services.busca import indice, preparadas
 from services.busca.indice import Acesso
 from services.busca.postgres import PostgresBackend
 from services.busca.service import _consulta
@@ -888,8 +888,10 @@ def _classe(statement: str) -> str:
     """Which of buscar()'s statements this is (the service has issued count + 3 facets +
     page, then one GROUPING SETS statement + page, now one statement for everything)."""
     s = statement.lstrip()
-    if s.startswith("WITH c AS"):
+    if s.startswith(("WITH c AS", "EXECUTE busca_")):
         return "busca"
+    if s.startswith("PREPARE busca_"):
+        return "preparar"
     if s.startswith("SELECT count(*) FROM"):
         return "count"
     if "ts_headline" in s:
@@ -970,18 +972,28 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
     segundos = float(item["segundos"])
     local = threading.local()
 
-    @event.listens_for(engine, "before_cursor_execute")
     def _antes(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
         local.t0 = time.perf_counter()
-        if getattr(local, "capturar", None) is not None:
-            local.capturar.append((statement, parameters))
 
-    @event.listens_for(engine, "after_cursor_execute")
     def _depois(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
         registro = getattr(local, "sql", None)
         if registro is not None:
             classe = _classe(statement)
             registro[classe] = registro.get(classe, 0.0) + (time.perf_counter() - local.t0) * 1000
+
+    # A search runs on the autocommit pool (TenantEngines.reader), writes on `engine`.
+    for medido in (engine, backend.engines.reader):
+        event.listen(medido, "before_cursor_execute", _antes)
+        event.listen(medido, "after_cursor_execute", _depois)
+    # The statement and its values as the backend hands them to preparadas.executar.
+    executar = preparadas.executar
+
+    def _espiar(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+        if getattr(local, "capturar", None) is not None:
+            local.capturar.append((sql, params))
+        return executar(conn, sql, params)
+
+    preparadas.executar = _espiar
 
     consultas = [(nome, _consulta(filtros, {})) for nome, filtros in item["consultas"]]
     saida: dict[str, Any] = {"tipos": {}}
@@ -998,7 +1010,8 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
                 continue
             saida["tipos"][nome][f"c{n}"] = _medir(backend, acesso, consulta, n, segundos, local)
 
-    # EXPLAIN ANALYZE of the slow kinds, statement by statement, exactly as issued.
+    # EXPLAIN ANALYZE of the slow kinds, statement by statement, as issued: prepared, with
+    # the generic plan the backend's connections use (preparadas.py).
     limite = float(item.get("explicar_acima_ms", 50))
     planos: dict[str, list[dict[str, Any]]] = {}
     for nome, consulta in consultas:
@@ -1011,9 +1024,17 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
         try:
             cur = raw.cursor()
             planos[nome] = []
-            for statement, parameters in capturados:
-                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            cur.execute("SET plan_cache_mode = force_generic_plan")
+            for i, (statement, parameters) in enumerate(capturados):
+                posicional, nomes = preparadas.posicional(statement)
+                cur.execute(f"PREPARE explicar_{i} AS {posicional}")
+                marcas = ", ".join(["%s"] * len(nomes))
+                cur.execute(
+                    f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE explicar_{i}({marcas})",
+                    [parameters[n] for n in nomes],
+                )
                 linhas = [r[0] for r in cur.fetchall()]
+                cur.execute(f"DEALLOCATE explicar_{i}")
                 planos[nome].append({"classe": _classe(statement), "plano": linhas})
             raw.rollback()
         finally:

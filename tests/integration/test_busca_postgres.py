@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.busca import postgres
+from services.busca import postgres, preparadas
 from services.busca.indice import Acesso, Consulta, Entrada
 from services.busca.postgres import PostgresBackend
 from services.chassis.errors import DadosInvalidos
@@ -142,3 +142,26 @@ def test_sigiloso_only_for_its_credentialed_and_cancelled_for_nobody(backend):
     resultado = buscar(backend, "alvara")
     assert (resultado.total, [i["titulo"] for i in resultado.itens]) == (1, ["Alvará sigiloso"])
     assert sum(resultado.facetas["unidade"].values()) == 1
+
+
+def test_a_connection_prepares_each_search_shape_once_and_keeps_a_bounded_set(backend, monkeypatch):
+    monkeypatch.setattr(preparadas, "POR_CONEXAO", 2)
+    backend.indexar(
+        IBGE, [entrada(n, f"Alvará de obra {n}", documentos_id=[CPF]) for n in range(3)]
+    )
+    formas = [
+        {"q": "alvara"},
+        {"q": "alvara", "tipo_processo": "Compras"},
+        {"q": CPF},
+        {"q": "obra", "de": date(2026, 1, 1)},
+    ]
+    for _ in range(2):  # each shape again, after others have pushed it out
+        for forma in formas:
+            assert buscar(backend, **forma).total == 3, forma
+    with backend.engines.reader.connect() as conn:
+        no_servidor = conn.exec_driver_sql(
+            "SELECT name FROM pg_prepared_statements WHERE starts_with(name, 'busca_')"
+        ).scalars()
+        conhecidas = conn.connection.info.get(preparadas.CHAVE, {})
+        assert sorted(no_servidor) == sorted(p.nome for p in conhecidas.values())
+        assert 1 <= len(conhecidas) <= 2
