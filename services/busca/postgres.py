@@ -27,7 +27,8 @@ number of matches (at 100,000 documents a broad word matched 75,000 and cost
   read per row except to check a phrase.
 - Snippets only for the page, from the title and a window of the text around
   the first of the query's stems (ts_headline parses and stems everything it is
-  given: 0.3 ms for a 3,000-character text).
+  given: 0.3 ms for a 3,000-character text), found in the text folded when it
+  was written (`texto_dobrado`).
 """
 
 from __future__ import annotations
@@ -56,8 +57,7 @@ MAX_POR_PAGINA = 100
 CANDIDATOS = 500
 # ts_headline parses and stems all it is given (0.3 ms for a 3,000-character text): it gets
 # the title and a window of the text around the first stem of the query found in the first
-# TRECHO_MAX characters.
-TRECHO_MAX = 20_000
+# 20,000 characters (`texto_dobrado`, tables.py).
 JANELA_ANTES, JANELA = 100, 320
 
 
@@ -218,7 +218,6 @@ class PostgresBackend:
                 "ano_ate": (consulta.ate + timedelta(days=1)).year if consulta.ate else None,
                 "limite": por_pagina,
                 "inicio": inicio,
-                "trecho_max": TRECHO_MAX,
                 "antes": JANELA_ANTES,
                 "janela": JANELA,
             }
@@ -284,11 +283,9 @@ def _instrucao(tabela: str, where: str, identificadores: bool) -> str:
                NULL AS g, NULL AS n, NULL AS n_achados
         FROM pagina p JOIN {tabela} e ON e.id = p.id, c,
             -- Where the snippet is: the first of the query's stems in the text, looked
-            -- for accent-free (both stems and unaccent drop accents) in a bounded prefix.
-            LATERAL (SELECT coalesce(min(nullif(strpos(t.sem_acento, r), 0)), 1) AS onde
-                     FROM (SELECT lower(public.unaccent(left(e.texto, :trecho_max)))
-                               AS sem_acento) AS t,
-                          unnest(c.radicais) AS r) AS j
+            -- for in its folded first characters (stems are lower case and accent-free).
+            LATERAL (SELECT coalesce(min(nullif(strpos(e.texto_dobrado, r), 0)), 1) AS onde
+                     FROM unnest(c.radicais) AS r) AS j
         UNION ALL
         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                tipo_processo, ano, unidade_geradora_id,

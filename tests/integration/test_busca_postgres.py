@@ -165,3 +165,10 @@ def test_a_connection_prepares_each_search_shape_once_and_keeps_a_bounded_set(ba
         conhecidas = conn.connection.info.get(preparadas.CHAVE, {})
         assert sorted(no_servidor) == sorted(p.nome for p in conhecidas.values())
         assert 1 <= len(conhecidas) <= 2
+
+
+def test_the_snippet_is_taken_around_the_word_wherever_and_however_it_is_written(backend):
+    texto = "Relatório de atividades do exercício. " * 30 + "Segue a LICITAÇÃO da ponte."
+    backend.indexar(IBGE, [entrada(1, "Relatório anual", texto=texto)])
+    trecho = buscar(backend, "licitacao").itens[0]["trecho"]
+    assert "<mark>LICITAÇÃO</mark>" in trecho and "ponte" in trecho
