@@ -51,9 +51,7 @@ def executar(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
     """Run `sql` (our own text, `:nome` parameters) as a prepared statement on `conn`.
 
     Through `exec_driver_sql`, so SQLAlchemy's error and disconnect handling applies."""
-    preparadas: OrderedDict[str, Preparada] = conn.connection.info.setdefault(
-        CHAVE, OrderedDict()
-    )
+    preparadas: OrderedDict[str, Preparada] = conn.connection.info.setdefault(CHAVE, OrderedDict())
     p = preparadas.get(sql)
     if p is None:
         if not preparadas:
