@@ -38,6 +38,7 @@ from services.chassis.errors import Conflito, DadosInvalidos
 from services.chassis.event_consumer import EventoInvalido, registrar_evento
 from services.chassis.niveis_acesso import checar_hipotese, mais_restritivo, validar_nivel
 from services.chassis.outbox import record_event
+from services.chassis.prepared_statements import execute_statement
 from services.chassis.tenant_session import UnitOfWork
 from services.processos import dominio, nup
 from services.processos.dominio import ABERTO, FECHADO, NAO_RECEBIDO, Processo, UnidadeNoProcesso
@@ -467,7 +468,8 @@ def _arredores(session: Session, pid: str, completo: bool = True) -> tuple[Any, 
     row, portable to Oracle): its units and credentials (the access check), and if
     `completo` its parties, annexes, related processes and main process, by kind.
     404 if there is no such process."""
-    rows = session.execute(_COMPLETO if completo else _ACESSO, {"pid": pid}).all()
+    query = _COMPLETO if completo else _ACESSO
+    rows = execute_statement(session.connection(), query, {"pid": pid})
     if not rows:
         raise dominio.nao_encontrado()
     por_tipo: dict[str, list[Any]] = {t: [] for t in "uciarp"}

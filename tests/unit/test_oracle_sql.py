@@ -52,23 +52,26 @@ def test_oracle_schema_is_a_user_without_password_and_names_are_checked():
     )
 
 
-def test_a_process_read_compiles_for_oracle():
+def test_a_process_read_compiles_for_oracle_and_runs_there_unprepared():
     """The process read gathers its parts with a UNION ALL of plain columns (no JSON
-    aggregation, which differs between the two databases)."""
+    aggregation, which differs between the two databases); server-side PREPARE is
+    PostgreSQL's, so on Oracle the statement is executed as it is."""
     from types import SimpleNamespace
 
+    from services.chassis.prepared_statements import execute_statement
     from services.processos import handlers
 
-    sent = []
-
-    class Capturing:
-        def execute(self, query, params):
-            sent.append(str(query.compile(dialect=oracle.dialect())))
-            return SimpleNamespace(all=lambda: [SimpleNamespace(tipo=None)])
-
-    handlers._arredores(Capturing(), "a" * 32)
-    (sql,) = sent
+    sql = str(handlers._COMPLETO.compile(dialect=oracle.dialect()))
     assert sql.count("UNION ALL") == 5
     assert "CAST(it.ordem AS VARCHAR2(12 CHAR))" in sql
     assert "json" not in sql.lower()
     assert ") x ON 1 = 1" in sql  # Oracle has no boolean literal to join on
+    sent = []
+    conn = SimpleNamespace(
+        dialect=oracle.dialect(),
+        execute=lambda statement, params: (
+            sent.append((statement, params)) or SimpleNamespace(all=lambda: [])
+        ),
+    )
+    assert execute_statement(conn, handlers._ACESSO, {"pid": "a" * 32}) == []
+    assert sent == [(handlers._ACESSO, {"pid": "a" * 32})]
