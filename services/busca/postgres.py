@@ -248,10 +248,15 @@ def _instrucao(tabela: str, where: str, identificadores: bool) -> str:
                 {"AND NOT e.identificadores && CAST(:ids AS text[])" if identificadores else ""}
                 LIMIT :cap) AS m
         LIMIT :cap"""  # noqa: S608 - only our constants, the schema, and bound parameters
-    # A number or a CPF: its entries straight from the identifiers' index, all of them.
+    # A number or a CPF: its entries straight from the identifiers' index, all of them, then
+    # the filters row by row. OFFSET 0 keeps the filters out of the scan: a prepared (generic)
+    # plan cannot know that the caller's access keys match most of the table, and ANDed the
+    # identifiers' bitmap with the access keys' one (90,000 entries, 7 ms for a number).
     por_identificador = f"""
-        (SELECT {colunas}, true AS exato FROM {tabela} e
-         WHERE e.identificadores && CAST(:ids AS text[]) AND {where} LIMIT :cap)
+        (SELECT {colunas}, true AS exato
+         FROM (SELECT * FROM {tabela} WHERE identificadores && CAST(:ids AS text[])
+               OFFSET 0) e
+         WHERE {where} LIMIT :cap)
         UNION ALL """  # noqa: S608
     sql = f"""
         WITH c AS MATERIALIZED (
