@@ -39,9 +39,10 @@ validated against the pydantic models of the events catalogue first.
 own `_consulta`) with an `Acesso` as the service builds it from a token:
 1 client (sequential, at least 3 calls) and N clients (threads, one pooled
 connection each; only the kinds under `varios_ate_ms` alone) for `segundos`
-per query kind, with the time of each SQL statement (count, page,
-facets). For the kinds whose p95 at 1 client is over `explicar_acima_ms`,
-EXPLAIN (ANALYZE, BUFFERS) of each statement of one call, as issued.
+per query kind, with the time of each SQL statement (now one: the prepared
+search, on the autocommit pool). For the kinds whose p95 at 1 client is over
+`explicar_acima_ms`, EXPLAIN (ANALYZE, BUFFERS) of each statement of one call,
+prepared with a generic plan as the backend runs it.
 
 This process is not monkey-patched and takes a plain engine (no psycogreen
 wait callback): the index is written and read by plain threads.
