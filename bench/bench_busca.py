@@ -1101,7 +1101,14 @@ def main() -> int:
             json.dump(
                 {
                     "medidas": {
-                        k: {**r.summary(), "p95_ms": round(r.pct(95), 2)}
+                        k: {
+                            **r.summary(),
+                            "p95_ms": round(r.pct(95), 2),
+                            "cpu_ms_por_requisicao": {
+                                n: round(1000 * v / max(r.requests, 1), 3)
+                                for n, v in r.cpu_seconds.items()
+                            },
+                        }
                         for k, r in results.items()
                     },
                     "frescor": {"amostras": amostras, "falhas": frescor.errors},
