@@ -65,10 +65,11 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 
-from services.busca import indice, preparadas
+from services.busca import indice
 from services.busca.indice import Acesso
 from services.busca.postgres import PostgresBackend
 from services.busca.service import _consulta
+from services.chassis import prepared_statements
 from services.chassis.config import Settings
 from services.chassis.events import EXCHANGE
 from services.chassis.outbox import OutboxRelay, cloud_event
@@ -889,9 +890,9 @@ def _classe(statement: str) -> str:
     """Which of buscar()'s statements this is (the service has issued count + 3 facets +
     page, then one GROUPING SETS statement + page, now one statement for everything)."""
     s = statement.lstrip()
-    if s.startswith(("WITH c AS", "EXECUTE busca_")):
+    if s.startswith(("WITH c AS", "EXECUTE sp_")):
         return "busca"
-    if s.startswith("PREPARE busca_"):
+    if s.startswith("PREPARE sp_"):
         return "preparar"
     if s.startswith("SELECT count(*) FROM"):
         return "count"
@@ -986,15 +987,15 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
     for medido in (engine, backend.engines.reader):
         event.listen(medido, "before_cursor_execute", _antes)
         event.listen(medido, "after_cursor_execute", _depois)
-    # The statement and its values as the backend hands them to preparadas.executar.
-    executar = preparadas.executar
+    # The statement and its values as the backend hands them to execute_prepared.
+    executar = prepared_statements.execute_prepared
 
     def _espiar(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
         if getattr(local, "capturar", None) is not None:
             local.capturar.append((sql, params))
         return executar(conn, sql, params)
 
-    preparadas.executar = _espiar
+    prepared_statements.execute_prepared = _espiar
 
     consultas = [(nome, _consulta(filtros, {})) for nome, filtros in item["consultas"]]
     saida: dict[str, Any] = {"tipos": {}}
@@ -1012,7 +1013,7 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
             saida["tipos"][nome][f"c{n}"] = _medir(backend, acesso, consulta, n, segundos, local)
 
     # EXPLAIN ANALYZE of the slow kinds, statement by statement, as issued: prepared, with
-    # the generic plan the backend's connections use (preparadas.py).
+    # the generic plan the backend's connections use (chassis/prepared_statements.py).
     limite = float(item.get("explicar_acima_ms", 50))
     planos: dict[str, list[dict[str, Any]]] = {}
     for nome, consulta in consultas:
@@ -1027,7 +1028,7 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
             planos[nome] = []
             cur.execute("SET plan_cache_mode = force_generic_plan")
             for i, (statement, parameters) in enumerate(capturados):
-                posicional, nomes = preparadas.posicional(statement)
+                posicional, nomes = prepared_statements.positional(statement)
                 cur.execute(f"PREPARE explicar_{i} AS {posicional}")
                 marcas = ", ".join(["%s"] * len(nomes))
                 cur.execute(

@@ -26,7 +26,7 @@ number of matches (at 100,000 documents a broad word matched 75,000 and cost
   small, in the heap row), then the newest. `ts`, with the whole text, is never
   read per row except to check a phrase.
 - Prepared once per pooled connection and shape, with a generic plan
-  (preparadas.py): planning the statement was 0.5-1 ms of each search. A plan
+  (chassis/prepared_statements.py): planning the statement was 0.5-1 ms of each search. A plan
   made without the values must not depend on them: the identifiers' arm is
   fenced (OFFSET 0) so that it never intersects the access keys' bitmap.
 - Snippets only for the page, from the title and a window of the text around
@@ -44,7 +44,6 @@ from typing import Any
 from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert
 
-from services.busca import preparadas
 from services.busca.indice import (
     Acesso,
     Consulta,
@@ -53,6 +52,7 @@ from services.busca.indice import (
     identificadores_da_consulta,
 )
 from services.busca.tables import CONFIG, busca_entrada
+from services.chassis import prepared_statements
 from services.chassis.errors import DadosInvalidos
 from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines
@@ -228,9 +228,9 @@ class PostgresBackend:
         )
         sql = _instrucao(tabela, where, bool(identificadores))
         # One statement: the autocommit pool (no BEGIN, no ROLLBACK), prepared once per
-        # connection and shape (preparadas.py: planning was 0.5-1 ms of a search).
+        # connection and shape (planning was 0.5-1 ms of a search).
         with self.engines.for_tenant(tenant, read_only=True).connect() as conn:
-            linhas = preparadas.executar(conn, sql, params)
+            linhas = prepared_statements.execute_prepared(conn, sql, params)
         return _resultado(linhas)
 
 

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.busca import postgres, preparadas
+from services.busca import postgres
 from services.busca.indice import Acesso, Consulta, Entrada
 from services.busca.postgres import PostgresBackend
+from services.chassis import prepared_statements
 from services.chassis.errors import DadosInvalidos
 from services.chassis.tenant_session import TenantEngines
 
@@ -145,7 +146,7 @@ def test_sigiloso_only_for_its_credentialed_and_cancelled_for_nobody(backend):
 
 
 def test_a_connection_prepares_each_search_shape_once_and_keeps_a_bounded_set(backend, monkeypatch):
-    monkeypatch.setattr(preparadas, "POR_CONEXAO", 2)
+    monkeypatch.setattr(prepared_statements, "PER_CONNECTION", 2)
     backend.indexar(
         IBGE, [entrada(n, f"Alvará de obra {n}", documentos_id=[CPF]) for n in range(3)]
     )
@@ -160,10 +161,10 @@ def test_a_connection_prepares_each_search_shape_once_and_keeps_a_bounded_set(ba
             assert buscar(backend, **forma).total == 3, forma
     with backend.engines.reader.connect() as conn:
         no_servidor = conn.exec_driver_sql(
-            "SELECT name FROM pg_prepared_statements WHERE starts_with(name, 'busca_')"
+            "SELECT name FROM pg_prepared_statements WHERE starts_with(name, 'sp_')"
         ).scalars()
-        conhecidas = conn.connection.info.get(preparadas.CHAVE, {})
-        assert sorted(no_servidor) == sorted(p.nome for p in conhecidas.values())
+        conhecidas = conn.connection.info.get(prepared_statements.INFO_KEY, {})
+        assert sorted(no_servidor) == sorted(p.name for p in conhecidas.values())
         assert 1 <= len(conhecidas) <= 2
 
 

@@ -33,11 +33,3 @@ def test_a_search_of_only_exclusions_is_refused(q):
         _consulta({"q": q}, {})
     assert erro.value.code == "busca_so_exclusoes"
     assert _consulta({"q": f"contrato {q}"}, {}).q == f"contrato {q}"
-
-
-def test_a_prepared_search_numbers_its_parameters_once_each_and_leaves_casts_alone():
-    from services.busca.preparadas import posicional
-
-    texto, nomes = posicional("SELECT :q, CAST(:ids AS text[]), x::int, :q || :ano_de")
-    assert texto == "SELECT $1, CAST($2 AS text[]), x::int, $1 || $3"
-    assert nomes == ["q", "ids", "ano_de"]
