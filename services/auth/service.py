@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.auth import handlers
 from services.auth.dependencies import CredentialsProvider
 from services.chassis.errors import (
@@ -17,6 +15,7 @@ from services.chassis.errors import (
 )
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
+from services.chassis.rpc_entrypoint import rpc
 from services.chassis.tenant import validar_ibge
 from services.chassis.tenant_session import TenantDatabase
 

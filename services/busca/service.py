@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.busca import indice
 from services.busca.indice import Acesso, Consulta
@@ -25,6 +24,7 @@ from services.chassis.event_consumer import EventoInvalido, evento, tenant_do_ev
 from services.chassis.niveis_acesso import validar_nivel
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
+from services.chassis.rpc_entrypoint import rpc
 from services.chassis.tenant_session import TenantEngines
 from services.chassis.ttl_cache import TtlCacheProvider
 

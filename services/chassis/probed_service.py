@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request
 
 from services.chassis.call_context import CallContext
 from services.chassis.health import ReadinessProbe, probe_result
+from services.chassis.rpc_entrypoint import rpc
 
 
 class ProbedService:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import eventlet
+from kombu.entity import TRANSIENT_DELIVERY_MODE
 from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
 from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
@@ -66,6 +67,9 @@ class ServiceRpc(RpcProxy):
         timeout_setting: str = "rpc_timeout_seconds",
         **options: Any,
     ) -> None:
+        # Transient messages: a call is worth nothing after its deadline, and the durable
+        # rpc-<service> queue would otherwise write every persistent request to disk.
+        options.setdefault("delivery_mode", TRANSIENT_DELIVERY_MODE)
         super().__init__(target_service, **options)
         self._timeout = timeout
         self._timeout_setting = timeout_setting

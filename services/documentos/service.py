@@ -16,7 +16,6 @@ from typing import Any
 
 import structlog
 from nameko.messaging import QueueConsumer
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.chassis.config import Settings
@@ -33,6 +32,7 @@ from services.chassis.object_store import SNIFF_BYTES, ObjectStore, ObjectStoreP
 from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
+from services.chassis.rpc_entrypoint import rpc
 from services.chassis.tenant import validar_ibge
 from services.chassis.tenant_session import (
     TenantDatabase,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.chassis.errors import Conflito, DadosInvalidos, SemPapelError
 from services.chassis.event_consumer import evento, tenant_do_evento
 from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
+from services.chassis.rpc_entrypoint import rpc
 from services.chassis.tenant_session import TenantDatabase
 from services.chassis.ttl_cache import TtlCacheProvider
 from services.processos import handlers

@@ -7,11 +7,11 @@ import binascii
 from typing import Any
 
 from eventlet import tpool
-from nameko.rpc import rpc
 
 from services.chassis.errors import DadosInvalidos, SemPapelError
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
+from services.chassis.rpc_entrypoint import rpc
 from services.chassis.tenant_session import TenantDatabase
 from services.tenancy import catalogo, handlers, importacao, registry
 from services.tenancy.dependencies import RegistryDatabase
