@@ -435,12 +435,14 @@ def _partes_do_processo() -> tuple[Any, Any]:
         select(*parte("a", outro.c.id, outro.c.numero, outro.c.formato)).where(
             outro.c.principal_id == pid
         ),
-        select(*parte("r", outro.c.id, outro.c.numero, outro.c.formato)).where(
-            or_(
-                outro.c.id.in_(select(ra.c.processo_b).where(ra.c.processo_a == pid)),
-                outro.c.id.in_(select(rb.c.processo_a).where(rb.c.processo_b == pid)),
-            )
-        ),
+        # A relation from either side, each by its own index (an OR of the two made
+        # PostgreSQL scan every process: 0.5 ms per read at 2,000 processes, growing).
+        select(*parte("r", outro.c.id, outro.c.numero, outro.c.formato))
+        .select_from(ra.join(outro, outro.c.id == ra.c.processo_b))
+        .where(ra.c.processo_a == pid),
+        select(*parte("r", outro.c.id, outro.c.numero, outro.c.formato))
+        .select_from(rb.join(outro, outro.c.id == rb.c.processo_a))
+        .where(rb.c.processo_b == pid),
         select(*parte("p", outro.c.id, outro.c.numero, outro.c.formato)).where(
             outro.c.id
             == select(proprio.c.principal_id).where(proprio.c.id == pid).scalar_subquery()

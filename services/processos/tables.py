@@ -109,6 +109,7 @@ relacao = Table(
     Column("processo_a", String(32), ForeignKey("processo.id"), primary_key=True),
     Column("processo_b", String(32), ForeignKey("processo.id"), primary_key=True),
     Column("criado_em", DateTime(timezone=True), nullable=False),
+    Index("ix_relacao_processo_b", "processo_b"),
 )
 
 credencial = Table(

@@ -62,7 +62,7 @@ def test_a_process_read_compiles_for_oracle_and_runs_there_unprepared():
     from services.processos import handlers
 
     sql = str(handlers._COMPLETO.compile(dialect=oracle.dialect()))
-    assert sql.count("UNION ALL") == 5
+    assert sql.count("UNION ALL") == 6
     assert "CAST(it.ordem AS VARCHAR2(12 CHAR))" in sql
     assert "json" not in sql.lower()
     assert ") x ON 1 = 1" in sql  # Oracle has no boolean literal to join on
