@@ -150,6 +150,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--page", type=int, default=50, help="inbox page size, limite (50)")
     parser.add_argument(
+        "--eco",
+        choices=("transientes", "persistentes"),
+        default="transientes",
+        help="the echo's RPC messages: transient as the platform's (default), or persistent "
+        "as nameko ships",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=3,
@@ -198,7 +205,7 @@ def main() -> int:
         amqp = env["SEMPAPEL_AMQP_URI"]
         for role, port in (("rpc", free_port()), ("http", free_port())):
             argv = [PYTHON, str(REPO / "bench" / "nameko_echo.py"), role]
-            argv += ["--amqp-uri", amqp, "--port", str(port)]
+            argv += ["--amqp-uri", amqp, "--port", str(port), "--mensagens", args.eco]
             started[f"echo-{role}"] = (
                 procs.start(f"echo-{role}", argv, env, f"http://127.0.0.1:{port}/healthz"),
                 f"http://127.0.0.1:{port}",
@@ -353,7 +360,7 @@ def main() -> int:
         LOAD_HEADERS,
         [load_row(results[k]) for k in order],
         title=f"processos pelo gateway, {args.clients} clientes, {args.duration:g} s cada "
-        f"(eco e leitura: {args.rounds} rodadas alternadas, somadas; "
+        f"(eco com mensagens {args.eco}; eco e leitura: {args.rounds} rodadas alternadas, somadas; "
         f"aquecimento {args.warmup:g} s)",
     )
     abrir, ler, eco = results["abrir"], results["ler"], results["eco"]

@@ -10,6 +10,12 @@ Each runs in its own process, like the platform's services:
 
 Both expose GET /healthz on their port so the benchmark can wait for them.
 The same nameko config keys as the platform (max_workers 10, JSON serializer).
+
+`--mensagens transientes` (the default) sends requests and replies as transient
+messages, as the platform's RPC does (`services/chassis/rpc_entrypoint.py`), so
+the ceiling uses the same broker work per call; `persistentes` is nameko as
+shipped (persistent messages in durable queues), the ceiling the benchmarks
+used before the platform's RPC became transient.
 """
 
 from __future__ import annotations
@@ -24,36 +30,48 @@ eventlet.monkey_patch()
 import argparse  # noqa: E402
 import json  # noqa: E402
 
+from kombu.entity import TRANSIENT_DELIVERY_MODE  # noqa: E402
+from nameko import rpc as nameko_rpc  # noqa: E402
 from nameko.cli.run import run  # noqa: E402
-from nameko.rpc import RpcProxy, rpc  # noqa: E402
+from nameko.rpc import RpcProxy  # noqa: E402
 from nameko.web.handlers import http  # noqa: E402
 
 
-class EchoRpc:
-    name = "bench_echo"
+def services(transient: bool) -> tuple[type, type]:
+    """The echo pair, with the platform's transient RPC messages or nameko's persistent ones."""
+    if transient:
+        from services.chassis.rpc_entrypoint import rpc  # the platform's @rpc: nothing else
 
-    @rpc
-    def echo(self, value: object) -> object:
-        return value
+        proxy_options = {"delivery_mode": TRANSIENT_DELIVERY_MODE}
+    else:
+        rpc, proxy_options = nameko_rpc.rpc, {}
 
-    @http("GET", "/healthz")
-    def healthz(self, request: object) -> str:
-        return "ok"
+    class EchoRpc:
+        name = "bench_echo"
 
+        @rpc
+        def echo(self, value: object) -> object:
+            return value
 
-class EchoHttp:
-    name = "bench_echo_http"
+        @http("GET", "/healthz")
+        def healthz(self, request: object) -> str:
+            return "ok"
 
-    echo_rpc = RpcProxy("bench_echo")
+    class EchoHttp:
+        name = "bench_echo_http"
 
-    @http("GET", "/echo")
-    def echo(self, request: object) -> tuple[int, dict[str, str], str]:
-        reply = self.echo_rpc.echo({"status": "ok"})
-        return 200, {"Content-Type": "application/json"}, json.dumps(reply)
+        echo_rpc = RpcProxy("bench_echo", **proxy_options)
 
-    @http("GET", "/healthz")
-    def healthz(self, request: object) -> str:
-        return "ok"
+        @http("GET", "/echo")
+        def echo(self, request: object) -> tuple[int, dict[str, str], str]:
+            reply = self.echo_rpc.echo({"status": "ok"})
+            return 200, {"Content-Type": "application/json"}, json.dumps(reply)
+
+        @http("GET", "/healthz")
+        def healthz(self, request: object) -> str:
+            return "ok"
+
+    return EchoRpc, EchoHttp
 
 
 def main() -> None:
@@ -62,14 +80,18 @@ def main() -> None:
     parser.add_argument("--amqp-uri", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--max-workers", type=int, default=10)
+    parser.add_argument(
+        "--mensagens", choices=("transientes", "persistentes"), default="transientes"
+    )
     args = parser.parse_args()
+    echo_rpc, echo_http = services(args.mensagens == "transientes")
     config = {
         "AMQP_URI": args.amqp_uri,
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{args.port}",
         "max_workers": args.max_workers,
         "serializer": "json",
     }
-    run([EchoRpc if args.role == "rpc" else EchoHttp], config)
+    run([echo_rpc if args.role == "rpc" else echo_http], config)
 
 
 if __name__ == "__main__":
