@@ -16,9 +16,11 @@ own keep-alive connection and user), after a warm-up:
      the database (bench/processos_ops.py, COPY) and ANALYZEd, and the first page
      is measured again, and deep pages: each client walks the pages by their
      `proxima` cursors, from the first page to the last, then again.
-  4. GET  /echo                      nameko's HTTP -> RPC ceiling; 4 and 2 are measured in
-     turn `--rounds` times (3), and the target is checked on the median of the rounds'
-     ratios, so that a burst of other work on the machine does not decide it
+  4. GET  /echo                      nameko's HTTP -> RPC ceiling (the bare echo pair);
+     4b. GET /api/v1/saude/processos  the gateway -> RPC echo: the platform's gateway
+     calling processos.health, no token, no database. 4, 4b and 2 are measured in turn
+     `--rounds` times (3), and read is set against each ceiling on the median of the
+     rounds' ratios, so that a burst of other work on the machine does not decide it
 
 It prints req/s and p50/p90/p99, the ratios open req/s / 150 (the target),
 read req/s / echo req/s (target 0.65) and inbox p50 at 100,000 / baseline, and
@@ -273,11 +275,20 @@ def main() -> int:
         read_paths = [f"/api/v1/processos/{pid}" for pid in ids]
         echo_req = Req("GET", "/echo")
         checkpoint(args.database)
-        rodadas: dict[str, list[LoadResult]] = {"eco": [], "ler": []}
-        for rodada in range(args.rounds):  # in turn, so that the machine's drift hits both
+        saude_req = Req("GET", "/api/v1/saude/processos")
+        rodadas: dict[str, list[LoadResult]] = {"eco": [], "saude": [], "ler": []}
+        for rodada in range(args.rounds):  # in turn, so that the machine's drift hits all
             rodadas["eco"].append(
                 run_load(
                     echo, lambda i, n: echo_req, name=f"4. nameko eco ({rodada + 1})", **common
+                )
+            )
+            rodadas["saude"].append(
+                run_load(
+                    gateway,
+                    lambda i, n: saude_req,
+                    name=f"4b. gateway -> processos.health ({rodada + 1})",
+                    **common,
                 )
             )
             rodadas["ler"].append(
@@ -293,10 +304,13 @@ def main() -> int:
                 )
             )
         results["eco"] = merge(rodadas["eco"], "4. nameko eco")
+        results["saude"] = merge(rodadas["saude"], "4b. GET /saude/processos (gateway eco)")
         results["ler"] = merge(rodadas["ler"], "2. GET /processos/{id}")
-        facts["rodadas_ler_eco"] = [
-            ratio(ler.rps, eco.rps) for ler, eco in zip(rodadas["ler"], rodadas["eco"], strict=True)
-        ]
+        for teto in ("eco", "saude"):
+            facts[f"rodadas_ler_{teto}"] = [
+                ratio(ler.rps, base.rps)
+                for ler, base in zip(rodadas["ler"], rodadas[teto], strict=True)
+            ]
 
         # 3. The inbox: baseline, bulk load, first page and deep pages at 100,000.
         tables = ", ".join(
@@ -355,7 +369,7 @@ def main() -> int:
             **common,
         )
 
-    order = ("abrir", "ler", "eco", "caixa_base", "caixa_cheia", "caixa_funda")
+    order = ("abrir", "ler", "eco", "saude", "caixa_base", "caixa_cheia", "caixa_funda")
     print_table(
         LOAD_HEADERS,
         [load_row(results[k]) for k in order],
@@ -368,6 +382,7 @@ def main() -> int:
     ratios = {
         "abrir_meta": ratio(abrir.rps, META_ABRIR),
         "ler_eco": statistics.median(facts["rodadas_ler_eco"]),
+        "ler_saude": statistics.median(facts["rodadas_ler_saude"]),
         "ler_eco_somado": ratio(ler.rps, eco.rps),
         "caixa_p50": ratio(cheia.p50, base.p50),
         "funda_p50": ratio(funda.p50, base.p50),
@@ -394,6 +409,14 @@ def main() -> int:
                 met(ratios["ler_eco"], META_LER),
             ],
             ["ler req/s / eco req/s, rodadas somadas", fmt(ratios["ler_eco_somado"], 2), "", ""],
+            [
+                "ler req/s / gateway eco req/s, mediana ("
+                + ", ".join(fmt(r, 2) for r in facts["rodadas_ler_saude"])
+                + ")",
+                fmt(ratios["ler_saude"], 2),
+                f"≥ {META_LER}",
+                met(ratios["ler_saude"], META_LER),
+            ],
             [
                 f"caixa 1ª página p50, {abertos:,} / {len(ids):,}",
                 fmt(ratios["caixa_p50"], 2),
