@@ -84,10 +84,8 @@ from load import (
     login_bearer,
     machine_note,
     percentile,
-    pids_named,
     print_cpu,
     print_table,
-    process_cpu_seconds,
     ratio,
     run_checked,
     run_load,
@@ -112,7 +110,6 @@ UNIDADES = {
 META_P95_MS = 50.0
 META_FRESCOR_S = 2.0
 OPS = str(REPO / "bench" / "busca_ops.py")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 VARIOS_ATE_MS = 250.0  # the backend alone at N clients only for kinds this fast at 1
 NAN = float("nan")
@@ -209,51 +206,6 @@ def stale_documents(database: str, prefixo: str) -> int:
         "AND (d.nivel <> p.nivel OR d.unidades <> p.unidades)",
     )
     return int(row[0])
-
-
-def _stat(pid: int) -> list[str]:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return []
-
-
-def _parent(pid: int) -> int:
-    fields = _stat(pid)
-    return int(fields[1]) if len(fields) > 1 else 0
-
-
-def cpu_with_children(pid: int) -> float:
-    """CPU seconds of a process and of its children it has reaped (utime, stime, cutime, cstime)."""
-    fields = _stat(pid)
-    return sum(int(x) for x in fields[11:15]) / CLOCK_TICKS if fields else 0.0
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy (all cores, /proc/stat), idle and iowait out."""
-    with open("/proc/stat") as fh:
-        values = [int(x) for x in fh.readline().split()[1:]]
-    return sum(v for i, v in enumerate(values[:8]) if i not in (3, 4)) / CLOCK_TICKS
-
-
-class ProbeWithReaped(CpuProbe):
-    """`CpuProbe`, with the CPU of PostgreSQL's finished processes added where they are reaped.
-
-    Each parallel query starts 2 workers that end with it: without the postmaster's
-    reaped children their CPU would be lost. "outros" is what else the machine ran
-    (other sessions, the kernel): a large figure means a disturbed measure.
-    """
-
-    def __call__(self) -> dict[str, float]:
-        cpu = super().__call__()
-        pg = pids_named("postgres")
-        pg_set = set(pg)
-        cpu["postgres"] = sum(
-            cpu_with_children(p) if _parent(p) not in pg_set else process_cpu_seconds(p) for p in pg
-        )
-        cpu["outros"] = machine_busy_seconds() - sum(cpu.values())
-        return cpu
 
 
 def code_version() -> str:
@@ -551,7 +503,7 @@ def main() -> int:
 
         # 1b. The event path: publish, and time until busca has applied everything.
         print(f"publicando {args.eventos:,} eventos...", flush=True)
-        probe_ev = ProbeWithReaped({n: pid_of(started, n) for n in ("busca",)})
+        probe_ev = CpuProbe({n: pid_of(started, n) for n in ("busca",)})
         cpu0 = probe_ev()
         pub = json.loads(
             run_checked(
@@ -662,7 +614,7 @@ def main() -> int:
             "echo-rpc",
             "echo-http",
         )
-        probe = ProbeWithReaped({name: pid_of(started, name) for name in named})
+        probe = CpuProbe({name: pid_of(started, name) for name in named})
         common = {
             "clients": args.clients,
             "duration": args.duration,

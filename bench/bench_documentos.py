@@ -69,6 +69,7 @@ from load import (
     add_common_options,
     bench_infrastructure,
     checkpoint,
+    descendants,
     exit_on_sigterm,
     fmt,
     free_port,
@@ -76,10 +77,8 @@ from load import (
     load_row,
     login_bearer,
     machine_note,
-    pids_named,
     print_cpu,
     print_table,
-    process_cpu_seconds,
     ratio,
     run_checked,
     run_load,
@@ -190,88 +189,6 @@ def _status_kib(pid: int, field: str) -> int:
     except OSError:
         pass
     return 0
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live descendant of `pid` (Linux: /proc/<pid>/task/<tid>/children)."""
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{parent}/task/{tid}/children") as fh:
-                    kids = [int(x) for x in fh.read().split()]
-            except OSError:
-                continue
-            found += kids
-            todo += kids
-    return found
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_with_children(pid: int) -> float:
-    """User + system CPU seconds of a process and of its children it has waited for."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLOCK_TICKS
-
-
-def family_cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process, of its children it has reaped and of those still alive.
-
-    documentos' extraction children live on between documents: counting only reaped
-    children would leave their work out (it would show up in 'outros'). A child that is
-    reaped between two readings moves from the live sum into the parent's, unchanged.
-    """
-    return cpu_with_children(pid) + sum(cpu_with_children(kid) for kid in descendants(pid))
-
-
-def _parent(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return 0
-
-
-class FamilyCpuProbe(CpuProbe):
-    """`CpuProbe`, with the CPU of every child added, alive or reaped.
-
-    documentos extracts text in child processes: without this its column would
-    leave that work out. PostgreSQL likewise: the postmaster reaps
-    the backends that end during a measure (other sessions' tests open and close
-    many), so its children's CPU is added and the column never goes negative.
-    """
-
-    def __call__(self) -> dict[str, float]:
-        cpu = super().__call__()
-        cpu.update({name: family_cpu_seconds(pid) for name, pid in self.named.items()})
-        pg = pids_named("postgres")
-        pg_set = set(pg)
-        cpu["postgres"] = sum(
-            cpu_with_children(p) if _parent(p) not in pg_set else process_cpu_seconds(p) for p in pg
-        )
-        # Whatever else the machine ran (other sessions, the kernel): busy time of all
-        # CPUs less the processes above. A large figure means a disturbed measure.
-        cpu["outros"] = machine_busy_seconds() - sum(cpu.values())
-        return cpu
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy (all cores, /proc/stat), idle and iowait out."""
-    with open("/proc/stat") as fh:
-        values = [int(x) for x in fh.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal (guest time is inside user already)
-    return sum(v for i, v in enumerate(values[:8]) if i not in (3, 4)) / CLOCK_TICKS
 
 
 def services_digest() -> str:
@@ -478,7 +395,7 @@ def settled(state: dict[str, int]) -> bool:
 
 
 def wait_background(
-    database: str, probe: FamilyCpuProbe, timeout: float
+    database: str, probe: CpuProbe, timeout: float
 ) -> tuple[dict[str, int], dict[str, int], float, dict[str, float]]:
     """State when called, when settled, seconds until settled (NaN: never) and its CPU."""
     started = time.perf_counter()
@@ -741,7 +658,7 @@ def main() -> int:
             doc = json.loads(raw)
             if doc["sha256"] != digest[kind] or doc["tamanho"] != sizes[kind]:
                 raise RuntimeError(f"documento enviado não confere: {doc}")
-            wait_background(args.database, FamilyCpuProbe({}), args.settle_timeout)
+            wait_background(args.database, CpuProbe({}), args.settle_timeout)
             facts["s3_por_operacao"][f"envio {label} (com a extração)"] = s3_requests(
                 moto.log_path, mark
             )
@@ -766,9 +683,7 @@ def main() -> int:
                 "ok": status == 201
                 and json.loads(raw)["sha256"] == hashlib.sha256(content).hexdigest(),
             }
-        facts["primeiros"] = wait_background(
-            args.database, FamilyCpuProbe({}), args.settle_timeout
-        )[1]
+        facts["primeiros"] = wait_background(args.database, CpuProbe({}), args.settle_timeout)[1]
 
         store = minio_client(endpoint)
         facts["bucket"] = {
@@ -777,7 +692,7 @@ def main() -> int:
         }
 
         named = {name: proc.proc.pid for name, (proc, _) in started.items()}
-        probe = FamilyCpuProbe(named)
+        probe = CpuProbe(named)
         rss = RssProbe({n: named[n] for n in ("gateway", "documentos", "moto")}, "documentos")
         facts["rss_repouso_mb"] = rss.now_mb()
         facts["rss_exato"] = True

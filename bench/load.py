@@ -471,14 +471,64 @@ class Processes(contextlib.AbstractContextManager):
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (Linux /proc); 0 if it is gone."""
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name; [] if the process is gone."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
+            return fh.read().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        return []
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc); 0 if it is gone."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS if fields else 0.0
+
+
+def cpu_with_children(pid: int) -> float:
+    """CPU seconds of a process and of the children it has reaped (utime, stime, cutime,
+    cstime)."""
+    fields = _stat(pid)
+    return sum(int(x) for x in fields[11:15]) / _CLOCK_TICKS if fields else 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of `pid` (Linux: /proc/<pid>/task/<tid>/children)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children") as fh:
+                    kids = [int(x) for x in fh.read().split()]
+            except OSError:
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
+def family_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process, of its children it has reaped and of those still alive.
+
+    documentos' extraction children live on between documents: counting only reaped
+    children would leave their work out. A child reaped between two readings moves
+    from the live sum into the parent's, unchanged.
+    """
+    return cpu_with_children(pid) + sum(cpu_with_children(kid) for kid in descendants(pid))
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores, /proc/stat), idle and iowait out."""
+    with open("/proc/stat") as fh:
+        values = [int(x) for x in fh.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is inside user already)
+    return sum(v for i, v in enumerate(values[:8]) if i not in (3, 4)) / _CLOCK_TICKS
 
 
 def pids_named(comm: str) -> list[int]:
@@ -496,21 +546,35 @@ def pids_named(comm: str) -> list[int]:
 
 
 class CpuProbe:
-    """CPU seconds used so far by each named process, by RabbitMQ, by PostgreSQL and by us.
+    """CPU seconds used so far by each named process, by RabbitMQ, by PostgreSQL, by us, and
+    by the rest of the machine ("outros").
 
-    PostgreSQL is the sum over its processes alive at each reading (backends of
-    pooled connections live through a measure); a reading is cheap (/proc).
+    A named process counts with its children, alive or reaped (documentos extracts text in
+    children). PostgreSQL counts what the postmaster has reaped too: backends that end
+    during a measure (a parallel query's workers, other sessions' connections) would
+    otherwise take their CPU with them, and the column could go negative. "outros" is the
+    machine's busy time less all of these: a large figure means a disturbed measure.
     """
 
     def __init__(self, named: dict[str, int]) -> None:
         self.named = named
 
     def __call__(self) -> dict[str, float]:
-        cpu = {name: process_cpu_seconds(pid) for name, pid in self.named.items()}
+        cpu = {name: family_cpu_seconds(pid) for name, pid in self.named.items()}
         cpu["rabbitmq"] = sum(process_cpu_seconds(p) for p in pids_named("beam.smp"))
-        cpu["postgres"] = sum(process_cpu_seconds(p) for p in pids_named("postgres"))
+        pg = pids_named("postgres")
+        pg_set = set(pg)
+        cpu["postgres"] = sum(
+            cpu_with_children(p) if _parent(p) not in pg_set else process_cpu_seconds(p) for p in pg
+        )
         cpu["gerador"] = process_cpu_seconds(os.getpid())
+        cpu["outros"] = machine_busy_seconds() - sum(cpu.values())
         return cpu
+
+
+def _parent(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[1]) if len(fields) > 1 else 0
 
 
 def cpu_speed_ms() -> float:
