@@ -142,7 +142,12 @@ def _estado(session: Session, processo_id: str, lock: bool) -> tuple[Any, Proces
             select(credencial.c.usuario_id).where(credencial.c.processo_id == processo_id)
         )
     )
-    estado = Processo(
+    return row, _processo(row, unidades, credenciados)
+
+
+def _processo(row: Any, unidades: dict[str, UnidadeNoProcesso], credenciados: set[str]) -> Processo:
+    """The domain's view of a process row, its units and its credentials."""
+    return Processo(
         row.id,
         row.numero,
         row.nivel_efetivo,
@@ -151,7 +156,6 @@ def _estado(session: Session, processo_id: str, lock: bool) -> tuple[Any, Proces
         unidades,
         credenciados,
     )
-    return row, estado
 
 
 def _visivel(session: Session, ator: Ator, processo_id: str, lock: bool) -> tuple[Any, Processo]:
@@ -493,14 +497,11 @@ def _principal_visivel(session: Session, ator: Ator, estado: Processo) -> bool:
 def _lido(
     session: Session, ator: Ator, referencia: str, completo: bool = False
 ) -> tuple[Any, Processo, dict[str, list[Any]]]:
-    """A process for reading, in two statements, if the caller may read it; else 404."""
+    """A process for reading, in one statement (two when found by number), if the caller
+    may read it; else 404."""
     row, arredores = _arredores(session, resolver(session, referencia), completo)
-    estado = Processo(
-        row.id,
-        row.numero,
-        row.nivel_efetivo,
-        row.sobrestado,
-        row.principal_id,
+    estado = _processo(
+        row,
         {u.c0: UnidadeNoProcesso(u.c0, u.c1, u.c2, u.c3) for u in arredores["u"]},
         {c.c0 for c in arredores["c"]},
     )
