@@ -33,21 +33,13 @@ IDLE_PING_SECONDS = 5.0
 
 
 def engine_from_settings(settings: Settings, **overrides: object) -> Engine:
-    url = settings.database_url
-    if url.startswith("postgresql"):
+    if settings.database_url.startswith("postgresql"):
         make_driver_green()
     options: dict[str, object] = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
-        "pool_recycle": 1800,
     }
-    if url.startswith("oracle"):
-        options["thick_mode"] = None  # thin mode: pure Python, cooperative under eventlet
-    options.update(overrides)
-    engine = create_engine(url, **options)
-    if not options.get("pool_pre_ping"):
-        ping_when_idle(engine)
-    return engine
+    return _pooled_engine(settings.database_url, **{**options, **overrides})
 
 
 def reading_engine(engine: Engine) -> Engine:
@@ -55,16 +47,21 @@ def reading_engine(engine: Engine) -> Engine:
     around a read's statements. Switching a pooled connection to autocommit and back
     instead costs a round trip at every checkin (psycopg2's set_isolation_level)."""
     pool = engine.pool
-    reader = create_engine(
+    return _pooled_engine(
         engine.url,
         isolation_level="AUTOCOMMIT",
         pool_size=pool.size(),
         max_overflow=getattr(pool, "_max_overflow", 0),
-        pool_recycle=1800,
-        **({"thick_mode": None} if engine.dialect.name == "oracle" else {}),
     )
-    ping_when_idle(reader)
-    return reader
+
+
+def _pooled_engine(url: Any, **options: Any) -> Engine:
+    """Every pool of the platform: recycled after 30 min, pinged only after sitting idle."""
+    if str(url).startswith("oracle"):
+        options["thick_mode"] = None  # thin mode: pure Python, cooperative under eventlet
+    engine = create_engine(url, pool_recycle=1800, **options)
+    ping_when_idle(engine)
+    return engine
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_PING_SECONDS) -> None:
