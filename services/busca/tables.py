@@ -37,6 +37,14 @@ metadata = tenant_metadata()
 
 CONFIG = "public.pt_sem_acento"
 # Unqualified table names: migrations and schema creation run with the tenant's search_path.
+# The short fields, weighted, that both `ts` (everything) and `ts_resumo` (ranking) begin with.
+_CAMPOS_CURTOS = f"""setweight(to_tsvector('{CONFIG}', coalesce(titulo, '')), 'A')
+        || setweight(to_tsvector('pg_catalog.portuguese', coalesce(titulo, '')), 'A')
+        || setweight(to_tsvector('{CONFIG}', coalesce(numero_formatado, '')
+                                 || ' ' || coalesce(numero, '')), 'A')
+        || setweight(to_tsvector('{CONFIG}', coalesce(tipo_processo, '') || ' '
+                                 || coalesce(tipo_documento, '') || ' '
+                                 || coalesce(assinantes, '')), 'B')"""
 TS_DDL = [
     "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
     f"""DO $$ BEGIN
@@ -47,13 +55,7 @@ TS_DDL = [
     # Both the accent-free and the accented Portuguese stems: "licitacao" stems like
     # "Licitação" only without accents, "LICITAÇÕES" like it only with them.
     f"""ALTER TABLE busca_entrada ADD COLUMN ts tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('{CONFIG}', coalesce(titulo, '')), 'A')
-        || setweight(to_tsvector('pg_catalog.portuguese', coalesce(titulo, '')), 'A')
-        || setweight(to_tsvector('{CONFIG}', coalesce(numero_formatado, '')
-                                 || ' ' || coalesce(numero, '')), 'A')
-        || setweight(to_tsvector('{CONFIG}', coalesce(tipo_processo, '') || ' '
-                                 || coalesce(tipo_documento, '') || ' '
-                                 || coalesce(assinantes, '')), 'B')
+        {_CAMPOS_CURTOS}
         || setweight(to_tsvector('{CONFIG}', left(coalesce(texto, ''), 1000000)), 'C')
         || setweight(to_tsvector('pg_catalog.portuguese', left(coalesce(texto, ''), 1000000)),
                      'C')
@@ -64,13 +66,7 @@ TS_DDL = [
 # extracted content, which only `ts` holds.
 RESUMO_DDL = [
     f"""ALTER TABLE busca_entrada ADD COLUMN ts_resumo tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('{CONFIG}', coalesce(titulo, '')), 'A')
-        || setweight(to_tsvector('pg_catalog.portuguese', coalesce(titulo, '')), 'A')
-        || setweight(to_tsvector('{CONFIG}', coalesce(numero_formatado, '')
-                                 || ' ' || coalesce(numero, '')), 'A')
-        || setweight(to_tsvector('{CONFIG}', coalesce(tipo_processo, '') || ' '
-                                 || coalesce(tipo_documento, '') || ' '
-                                 || coalesce(assinantes, '')), 'B')
+        {_CAMPOS_CURTOS}
         || setweight(to_tsvector('{CONFIG}', CASE WHEN tipo = 'processo'
                                  THEN left(coalesce(texto, ''), 4000) ELSE '' END), 'C')
     ) STORED""",
