@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import bindparam, select, text
 
 from services.auth.tables import usuario
@@ -12,14 +11,6 @@ from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines
 
 POR_LOGIN = select(usuario.c.login, usuario.c.nome).where(usuario.c.login == bindparam("login"))
-
-
-@pytest.fixture(scope="module")
-def two_schemas(provision, create_user):
-    provision("5208004", "Formosa")
-    provision("5205109", "Catalão")
-    create_user("5208004", "prep_formosa", "senha-formosa-1")
-    create_user("5205109", "prep_catalao", "senha-catalao-1")
 
 
 def _prepared(conn) -> list[str]:
@@ -32,16 +23,16 @@ def test_each_connection_prepares_a_statement_once_per_schema(engine, two_schema
         with engines.reading(Tenant("5208004")) as uow:
             conn = uow.session.connection()
             for _ in range(3):
-                rows = execute_statement(conn, POR_LOGIN, {"login": "prep_formosa"})
-                assert [r.login for r in rows] == ["prep_formosa"]
-            assert execute_statement(conn, POR_LOGIN, {"login": "prep_catalao"}) == []
+                rows = execute_statement(conn, POR_LOGIN, {"login": "sessao_formosa"})
+                assert [r.login for r in rows] == ["sessao_formosa"]
+            assert execute_statement(conn, POR_LOGIN, {"login": "sessao_catalao"}) == []
             (formosa,) = _prepared(conn)
             assert "mun_5208004.usuario" in formosa and "$1" in formosa
             assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
         with engines.reading(Tenant("5205109")) as uow:  # the same pooled connection
             conn = uow.session.connection()
-            rows = execute_statement(conn, POR_LOGIN, {"login": "prep_catalao"})
-            assert [r.login for r in rows] == ["prep_catalao"]
+            rows = execute_statement(conn, POR_LOGIN, {"login": "sessao_catalao"})
+            assert [r.login for r in rows] == ["sessao_catalao"]
             assert len(_prepared(conn)) == 2  # one text per schema
     finally:
         engines.dispose()
@@ -68,7 +59,7 @@ def test_a_connection_keeps_a_bounded_number_and_a_new_one_prepares_anew(
         with engines.reading(Tenant("5208004")) as uow:
             conn = uow.session.connection()
             assert _prepared(conn) == []
-            rows = execute_statement(conn, POR_LOGIN, {"login": "prep_formosa"})
+            rows = execute_statement(conn, POR_LOGIN, {"login": "sessao_formosa"})
             assert [r.nome for r in rows] and len(_prepared(conn)) == 1
     finally:
         engines.dispose()

@@ -13,14 +13,6 @@ from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines
 
 
-@pytest.fixture(scope="module")
-def two_schemas(provision, create_user):
-    provision("5208004", "Formosa")
-    provision("5205109", "Catalão")
-    create_user("5208004", "sessao_formosa", "senha-formosa-1")
-    create_user("5205109", "sessao_catalao", "senha-catalao-1")
-
-
 def logins(engines: TenantEngines, ibge: str) -> set[str]:
     with engines.unit_of_work(Tenant(ibge)) as uow:
         return set(uow.session.scalars(select(Usuario.login)))
