@@ -1,0 +1,68 @@
+"""The chassis' object store against moto's S3 server over HTTP: what it signs and sends."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from typing import Any
+
+import minio.api
+import pytest
+
+from services.chassis.object_store import PAYLOAD_SHA256, ObjectStore
+
+
+@pytest.fixture
+def store(settings, s3_server) -> ObjectStore:
+    store = ObjectStore.from_settings(settings)
+    store.ensure_bucket()
+    return store
+
+
+@pytest.fixture
+def signed(monkeypatch) -> list[dict[str, Any]]:
+    """Every request the SDK signs: its payload hash and headers, and the bodies it hashed."""
+    seen: list[dict[str, Any]] = []
+    sign, sha256_hash = minio.api.sign_v4_s3, minio.api.sha256_hash
+
+    def spy_sign(**kwargs: Any) -> Any:
+        seen.append({"sha256": kwargs["content_sha256"], "headers": dict(kwargs["headers"])})
+        return sign(**kwargs)
+
+    def spy_hash(data: Any) -> str:
+        seen.append({"hashed_bytes": len(data or b"")})
+        return sha256_hash(data)
+
+    monkeypatch.setattr(minio.api, "sign_v4_s3", spy_sign)
+    monkeypatch.setattr(minio.api, "sha256_hash", spy_hash)
+    return seen
+
+
+def test_a_single_put_is_signed_with_the_readers_hash_not_a_second_one(store, signed):
+    data = os.urandom(6 * 1024 * 1024 + 7)
+    key = f"mun_0000000/{uuid.uuid4()}"
+    chunks = iter([data[i : i + 256 * 1024] for i in range(0, len(data), 256 * 1024)])
+    stored = store.put_stream(
+        key, chunks, len(data), lambda _: "application/pdf", declared_bytes=len(data)
+    )
+
+    assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
+    assert not [s for s in signed if s.get("hashed_bytes", 0) >= len(data)], "hashed twice"
+    puts = [s for s in signed if "headers" in s and int(s["headers"].get("Content-Length", 0))]
+    assert [p["sha256"] for p in puts] == [stored.sha256]  # one PUT, signed with our hash
+    assert PAYLOAD_SHA256 not in {h.lower() for h in puts[0]["headers"]}  # never sent
+    assert b"".join(store.stream(key)) == data
+    assert "-" not in store.client.stat_object(store.bucket, key).etag  # not multipart
+
+
+def test_a_file_of_unknown_size_goes_in_parts_each_hashed_by_the_sdk(store, signed):
+    data = os.urandom(store.part_bytes + 1024 * 1024)
+    key = f"mun_0000000/{uuid.uuid4()}"
+    stored = store.put_stream(key, iter([data]), len(data), lambda _: "application/pdf")
+
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    hashed = [s["hashed_bytes"] for s in signed if "hashed_bytes" in s]
+    assert store.part_bytes in hashed and 1024 * 1024 in hashed  # signed as minio does
+    assert store.client.stat_object(store.bucket, key).etag.endswith("-2")
+    assert b"".join(store.stream(key)) == data
