@@ -173,8 +173,10 @@ class Settings:
     )
     verify_before_send_bytes: int = _setting(
         "SEMPAPEL_VERIFY_BEFORE_SEND_BYTES",
-        16_777_216,
-        "files up to this size are hash-checked before the first byte is sent",
+        1_048_576,
+        "files up to this size are read whole and hash-checked before the first byte is sent "
+        "(a mismatch answers 500); larger ones stream, their last chunk held until the hash "
+        "matches (a mismatch cuts the body short)",
         int,
     )
     extracao_processos: int = _setting(

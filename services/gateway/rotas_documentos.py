@@ -206,7 +206,10 @@ class RotasDocumentos:
             if _sha256(dados) != info["sha256"]:
                 _corrompido(doc_id, info)
             return Response(dados, content_type=info["media_type"], headers=headers)
-        # Chunked, no Content-Length: a mismatch found at the end leaves the body visibly cut.
+        # Larger: streamed with its Content-Length, the last chunk held back until the hash
+        # is checked, so a mismatch leaves the body visibly short (never a wrong file); no
+        # copy of the whole file and no file held whole in memory.
+        headers["Content-Length"] = str(info["tamanho"])
         return Response(
             _verificando(self.store.stream(info["chave"]), doc_id, info),
             content_type=info["media_type"],
@@ -326,11 +329,20 @@ def _corrompido(doc_id: str, info: dict[str, Any]) -> None:
 
 
 def _verificando(chunks: Iterator[bytes], doc_id: str, info: dict[str, Any]) -> Iterator[bytes]:
-    """Stream a large file and check its hash at the end; a mismatch breaks the connection
-    (the client sees an incomplete body, never a silently wrong file) and is logged."""
+    """Stream a large file, hashing as it goes; its last chunk goes out only once the hash
+    matches. A mismatch, or more bytes than recorded, breaks the connection short of the
+    Content-Length (the client sees an incomplete body, never a wrong file) and is logged."""
     digest = hashlib.sha256()
+    enviados = 0
+    retido = b""
     for chunk in chunks:
         digest.update(chunk)
-        yield chunk
+        if retido:
+            yield retido
+        enviados += len(retido)
+        retido = chunk
+        if enviados + len(retido) > info["tamanho"]:
+            _corrompido(doc_id, info)
     if digest.hexdigest() != info["sha256"]:
         _corrompido(doc_id, info)
+    yield retido

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import itertools
 import os
@@ -485,19 +486,32 @@ def test_tampered_bytes_are_detected_on_read(platform, org, bucket, settings, en
         500,
         "conteudo_corrompido",
     )
-    # A larger file, whose hash the gateway computes in a native thread, likewise.
+    # A file above SEMPAPEL_VERIFY_BEFORE_SEND_BYTES streams with its Content-Length and
+    # its last chunk held back until the hash matches: one changed last byte, or one byte
+    # more, and the body stops short of the length (a client never takes it as whole).
+    assert settings.verify_before_send_bytes < 2 * 1024 * 1024
     grande = b"%PDF-1.7\n" + os.urandom(2 * 1024 * 1024)
+    for forged in (grande[:-1] + bytes([grande[-1] ^ 1]), grande + b"\n"):
+        doc = upload(platform, org, pid, grande).json()
+        chave = rows(
+            engine, f"SELECT objeto_chave FROM mun_{ITUMBIARA}.documento WHERE id = '{doc['id']}'"
+        )[0][0]
+        bucket.put_object(settings.s3_bucket, chave, io.BytesIO(forged), len(forged))
+        host, port = platform.url.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        try:
+            conn.request("GET", f"/api/v1/documentos/{doc['id']}/conteudo", headers=org["rita"])
+            answer = conn.getresponse()
+            assert answer.getheader("Content-Length") == str(len(grande))
+            with pytest.raises(http.client.IncompleteRead) as cut:
+                answer.read()
+            assert len(cut.value.partial) < len(grande)
+        finally:
+            conn.close()
+    # Untouched, the same size arrives whole, with its length.
     doc = upload(platform, org, pid, grande).json()
-    chave = rows(
-        engine, f"SELECT objeto_chave FROM mun_{ITUMBIARA}.documento WHERE id = '{doc['id']}'"
-    )[0][0]
-    forged = grande[:-1] + bytes([grande[-1] ^ 1])
-    bucket.put_object(settings.s3_bucket, chave, io.BytesIO(forged), len(forged))
-    refused(
-        call(platform, "GET", f"/api/v1/documentos/{doc['id']}/conteudo", org["rita"]),
-        500,
-        "conteudo_corrompido",
-    )
+    got = call(platform, "GET", f"/api/v1/documentos/{doc['id']}/conteudo", org["rita"])
+    assert got.content == grande and got.headers["Content-Length"] == str(len(grande))
 
 
 def test_another_municipality_never_reaches_a_document(platform, org):
