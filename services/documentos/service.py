@@ -102,7 +102,7 @@ class DocumentosService(ProbedService):
 
     def _legivel(self, doc_id: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
         """(document, process context, key) if the caller may read it; 404 otherwise."""
-        carregado = handlers.carregar(self.db.unit_of_work(), doc_id)
+        carregado = handlers.carregar(self.db.reading(), doc_id)  # autocommit: no BEGIN
         doc = carregado["row"]
         try:
             contexto = self.processos.contexto_documental(doc["processo_id"])
