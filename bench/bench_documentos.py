@@ -23,6 +23,10 @@ this order, so that each gateway figure sits next to its baseline:
   gateway upload 10 MB     30 s (--big-upload-duration): each request takes seconds
   S3 GET 10 MB             the objects of the multipart PUT, written as documents are
   gateway download 10 MB
+  proxy download 10 MB     bench/proxy_verificador.py: a plain threaded server that only
+                           GETs from S3, hashes every byte and sends it on (no token, no
+                           access check, no database): the most any gateway that verifies
+                           every byte it serves can reach here, next to the same raw GET
 
 The files are valid PDFs (a page with a line of text and a scanned image of random
 bytes; see --arquivo), recognised by content. Before measuring, one file of each size is
@@ -558,6 +562,19 @@ def main() -> int:
             )
             proc = procs.start(name, [SEMPAPEL, "servico", name], svc_env, f"{base}/healthz")
             started[name] = (proc, base)
+        proxy_port = free_port()
+        proxy = procs.start(
+            "proxy",
+            [
+                str(VENV_BIN / "python"),
+                str(Path(__file__).with_name("proxy_verificador.py")),
+                "--port",
+                str(proxy_port),
+            ],
+            {**os.environ, **s3_env},
+            f"http://127.0.0.1:{proxy_port}/healthz",
+        )
+        started["proxy"] = (proxy, f"http://127.0.0.1:{proxy_port}")
         for proc, _ in started.values():
             proc.wait_ready()
         gateway = started["gateway"][1]
@@ -853,6 +870,19 @@ def main() -> int:
                 **common,
             )
 
+        def proxy_download(kind: str) -> LoadResult:
+            """The floor: S3 GET, SHA-256 of every byte and the bytes sent on, nothing else."""
+            written = [k for per in raw_keys[kind] for k in per]
+            paths = [f"/{k}?sha256={digest[kind]}" for k in written]
+            return run_load(
+                started["proxy"][1],
+                lambda i, n: Req("GET", paths[(i + n * args.clients) % len(paths)]),
+                name=f"proxy verificador mínimo {size_label(sizes[kind])}",
+                timeout=300,
+                cpu_probe=probe,
+                **common,
+            )
+
         print(f"medindo: {args.clients} clientes, {args.duration:g} s cada", flush=True)
         measure("s3_put_p", lambda: raw_put("p", "p", whole=False))
         measure("gw_up_p", lambda: gateway_upload("p"))
@@ -865,6 +895,7 @@ def main() -> int:
         settle("gw_up_g")
         measure("s3_get_g", lambda: raw_get("g"))
         measure("gw_down_g", lambda: gateway_download("g"))
+        measure("proxy_g", lambda: proxy_download("g"))
         facts["rss_fim_mb"] = rss.now_mb()
         facts["vmhwm_processo_mb"] = {
             n: _status_kib(p, "VmHWM") / 1024 for n, p in rss.named.items()
@@ -948,6 +979,7 @@ def report(
         "gw_up_g",
         "s3_get_g",
         "gw_down_g",
+        "proxy_g",
     )
     print_table(
         (*LOAD_HEADERS, "MB/s"),
@@ -967,13 +999,16 @@ def report(
         ("envio", "g", "gw_up_g", "s3_put_g", "PUT em partes"),
         ("download", "p", "gw_down_p", "s3_get_p", "GET"),
         ("download", "g", "gw_down_g", "s3_get_g", "GET"),
+        ("download", "g", "proxy_g", "s3_get_g", "GET: o proxy verificador mínimo, o teto"),
     ]
     rows = []
     for what, kind, gw, raw, how in pairs:
         value = ratio(mbps(gw), mbps(raw))
         rows.append(
             [
-                f"{what} {size_label(sizes[kind])}: gateway / S3 {how}",
+                f"{what} {size_label(sizes[kind])}: "
+                + ("proxy" if gw.startswith("proxy") else "gateway")
+                + f" / S3 {how}",
                 fmt(value, 2),
                 fmt(ratio(results[gw].p50, results[raw].p50), 2),
                 f"≥ {META}",
