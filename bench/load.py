@@ -307,10 +307,21 @@ def login_request(municipio: str, usuario: str, senha: str) -> Req:
 # --------------------------------------------------------------------------- processes
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now and not handed out before by this process: services bind theirs
+    later, with SO_REUSEPORT (eventlet.listen), so two of them given the same port would
+    both bind it and split its connections (seen once: the gateway's login answered by
+    another service's 404)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def service_env(
