@@ -45,6 +45,7 @@ D = "/api/v1/documentos/<doc_id>"
 TAGS = ("documentos",)
 MULTIPART_OVERHEAD = 1024 * 1024  # field parts and boundaries around the file, at most
 HASH_IN_THREAD_BYTES = 1024 * 1024
+STREAM_CHUNK_BYTES = 1024 * 1024  # a large file's chunks, each hashed in a native thread
 CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -211,7 +212,7 @@ class RotasDocumentos:
         # copy of the whole file and no file held whole in memory.
         headers["Content-Length"] = str(info["tamanho"])
         return Response(
-            _verificando(self.store.stream(info["chave"]), doc_id, info),
+            _verificando(self.store.stream(info["chave"], STREAM_CHUNK_BYTES), doc_id, info),
             content_type=info["media_type"],
             headers=headers,
             direct_passthrough=True,
@@ -311,12 +312,20 @@ def _comeco(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
 
 
 def _sha256(dados: bytes) -> str:
-    """The hash of a file read whole; a large one in a native thread (hashlib releases the
-    GIL), so the hub serves other requests meanwhile: 10 MB are ~6 ms of CPU, and the
-    gateway's one hub thread was what limited downloads (bench_documentos)."""
+    """The hash of a file read whole (see `_atualizar`)."""
+    digest = hashlib.sha256()
+    _atualizar(digest, dados)
+    return digest.hexdigest()
+
+
+def _atualizar(digest: Any, dados: bytes) -> None:
+    """Hash a large piece in a native thread (hashlib releases the GIL), so the hub serves
+    other requests meanwhile: 10 MB are ~6 ms of CPU, and the gateway's one hub thread was
+    what limited downloads (bench_documentos: the hub 77 % busy, the machine not)."""
     if len(dados) < HASH_IN_THREAD_BYTES:
-        return hashlib.sha256(dados).hexdigest()
-    return tpool.execute(lambda: hashlib.sha256(dados).hexdigest())
+        digest.update(dados)
+    else:
+        tpool.execute(digest.update, dados)
 
 
 def _nome_seguro(nome: str) -> str:
@@ -336,7 +345,7 @@ def _verificando(chunks: Iterator[bytes], doc_id: str, info: dict[str, Any]) -> 
     enviados = 0
     retido = b""
     for chunk in chunks:
-        digest.update(chunk)
+        _atualizar(digest, chunk)
         if retido:
             yield retido
         enviados += len(retido)
