@@ -21,12 +21,15 @@ this order, so that each gateway figure sits next to its baseline:
   S3 PUT 10 MB             one request (length known), as the gateway stores a file whose
                            request declares at most SEMPAPEL_S3_SINGLE_PUT_BYTES
   gateway upload 10 MB     30 s (--big-upload-duration): each request takes seconds
-  S3 GET 10 MB             the objects of the multipart PUT, written as documents are
+  S3 GET 10 MB             the objects of the one-request PUT, written as the gateway writes
+                           10 MB documents; read as the gateway reads a file above 1 MiB:
+                           streamed in 1 MiB chunks, never joined (100 KB: joined)
   gateway download 10 MB
   proxy download 10 MB     bench/proxy_verificador.py: a plain threaded server that only
-                           GETs from S3, hashes every byte and sends it on (no token, no
-                           access check, no database): the most any gateway that verifies
-                           every byte it serves can reach here, next to the same raw GET
+                           GETs from S3, hashes every byte and sends it on from reused
+                           buffers (no token, no access check, no database): a floor for
+                           any download that verifies every byte it serves, next to the
+                           same raw GET
 
 The files are valid PDFs (a page with a line of text and a scanned image of random
 bytes; see --arquivo), recognised by content. Before measuring, one file of each size is
@@ -781,8 +784,11 @@ def main() -> int:
             def call(client: Any, i: int, n: int) -> None:
                 response = client.get_object(BUCKET, written[(i + n * args.clients) % len(written)])
                 read_to_the_end = False
-                try:  # as ObjectStore.stream, joined as the gateway joins small files
-                    got = len(b"".join(response.stream(256 * 1024)))
+                try:  # as the gateway reads: a small file joined, a large one streamed
+                    if expected > 1024 * 1024:
+                        got = sum(len(chunk) for chunk in response.stream(1024 * 1024))
+                    else:
+                        got = len(b"".join(response.stream(256 * 1024)))
                     read_to_the_end = True
                 finally:
                     if not read_to_the_end:
