@@ -513,10 +513,11 @@ def _lido(
 def detalhe(
     leitura: UnitOfWork, escrita: Callable[[], UnitOfWork], ator: Ator, referencia: str
 ) -> dict[str, Any]:
-    """The process as the caller sees it. Two statements on a reading unit in the common
-    case (the row; then its units, credentials, parties, annexes and relations at once),
-    where the access check needs nothing more. A destination unit opening it for the
-    first time receives it (as SEI does): that alone takes a transaction, from `escrita`."""
+    """The process as the caller sees it. One statement on a reading unit in the common
+    case (the row with its units, credentials, parties, annexes and relations, see
+    `_lido`; one more when found by number), where the access check needs nothing more.
+    A destination unit opening it for the first time receives it (as SEI does): that
+    alone takes a transaction, from `escrita`."""
     with leitura:
         row, estado, arredores = _lido(leitura.session, ator, referencia, completo=True)
     if ator.unidade_id and estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO:
