@@ -36,10 +36,8 @@ import eventlet.queue
 import structlog
 from nameko.extensions import DependencyProvider
 
+from services.chassis.errors import ArmazenamentoIndisponivel
 from services.documentos import conteudo
-from services.documentos.extracao_filho import MAXIMO_BYTES, ArmazenamentoNaExtracao
-
-__all__ = ["MAXIMO_BYTES", "ArmazenamentoNaExtracao", "Extratores", "ExtratoresProvider"]
 
 TEMPO_MAXIMO = 60.0
 PIPE_BYTES = 1024 * 1024  # the answer (up to LIMITE_TEXTO characters) in few reads
@@ -136,7 +134,7 @@ class Extratores:
 
     def extrair(self, formato: str, chave: str) -> str:
         """The text of the object at `chave`: TextoIndisponivel with the reason, or
-        ArmazenamentoNaExtracao when the store could not be read (the event is retried)."""
+        ArmazenamentoIndisponivel when the store could not be read (the event is retried)."""
         if formato in conteudo.FORMATOS_SEM_TEXTO:
             return ""
         extrator = self._livres.get()
@@ -145,7 +143,7 @@ class Extratores:
         finally:
             self._livres.put(extrator)
         if "armazenamento" in resposta:
-            raise ArmazenamentoNaExtracao(resposta["armazenamento"])
+            raise ArmazenamentoIndisponivel(details={"erro": resposta["armazenamento"]})
         if "erro" in resposta:
             raise conteudo.TextoIndisponivel(resposta["erro"])
         return resposta["texto"]

@@ -17,15 +17,12 @@ import sys
 import tempfile
 from typing import Any
 
+from services.chassis.errors import ArmazenamentoIndisponivel
 from services.documentos import conteudo
 
 PRIORIDADE = 10  # nice: extraction yields the CPU to the services answering requests
 MEMORIA_MAXIMA_KIB = 512 * 1024
 MAXIMO_BYTES = 200 * 1024 * 1024  # larger files are not read for text
-
-
-class ArmazenamentoNaExtracao(Exception):
-    """The child could not read the object: the store is down, try the event again later."""
 
 
 def _memoria_kib() -> int:
@@ -37,10 +34,9 @@ def _memoria_kib() -> int:
 
 
 def _ler_objeto(store: Any, chave: str) -> Any:
-    """The object in a seekable file (memory up to 16 MiB, then disk), or an exception."""
+    """The object in a seekable file (memory up to 16 MiB, then disk); ArmazenamentoIndisponivel
+    when the store cannot be read (it is down: the event is tried again later)."""
     from urllib3.exceptions import HTTPError
-
-    from services.chassis.errors import ArmazenamentoIndisponivel
 
     copia = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     lidos = 0
@@ -50,9 +46,9 @@ def _ler_objeto(store: Any, chave: str) -> Any:
             if lidos > MAXIMO_BYTES:
                 raise conteudo.TextoIndisponivel("arquivo grande demais para extração")
             copia.write(pedaco)
-    except (ArmazenamentoIndisponivel, HTTPError, OSError) as exc:
+    except (HTTPError, OSError) as exc:  # mid-stream; the request itself raises it already
         copia.close()
-        raise ArmazenamentoNaExtracao(repr(exc)) from exc
+        raise ArmazenamentoIndisponivel(details={"erro": repr(exc)}) from exc
     except BaseException:
         copia.close()
         raise
@@ -64,8 +60,8 @@ def _responder(store: Any, trabalho: dict[str, Any]) -> dict[str, Any]:
     try:
         with _ler_objeto(store, trabalho["chave"]) as arquivo:
             return {"texto": conteudo.extrair_texto(trabalho["formato"], arquivo)}
-    except ArmazenamentoNaExtracao as exc:
-        return {"armazenamento": str(exc)}
+    except ArmazenamentoIndisponivel as exc:
+        return {"armazenamento": repr(exc.__cause__ or exc)}
     except conteudo.TextoIndisponivel as exc:
         return {"erro": str(exc) or "texto indisponível"}
     except Exception as exc:  # noqa: BLE001 - the store's own errors (no such key...)

@@ -21,7 +21,6 @@ from nameko.timer import timer
 from services.chassis.config import Settings
 from services.chassis.errors import (
     AcessoNegado,
-    ArmazenamentoIndisponivel,
     Conflito,
     ConteudoCorrompido,
     NaoEncontrado,
@@ -42,11 +41,8 @@ from services.chassis.tenant_session import (
 from services.chassis.ttl_cache import TtlCacheProvider
 from services.documentos import conteudo, dominio, handlers
 from services.documentos.eventos import SOURCE
-from services.documentos.extracao import (
-    MAXIMO_BYTES,
-    ArmazenamentoNaExtracao,
-    ExtratoresProvider,
-)
+from services.documentos.extracao import ExtratoresProvider
+from services.documentos.extracao_filho import MAXIMO_BYTES
 from services.documentos.tables import outbox, upload_pendente
 
 EXPECTED = SemPapelError
@@ -326,10 +322,8 @@ class DocumentosService(ProbedService):
         else:
             try:
                 texto = self.extratores.extrair(carregado["row"]["formato"], chave)
-            except conteudo.TextoIndisponivel as exc:
+            except conteudo.TextoIndisponivel as exc:  # a store that is down is raised
                 erro = str(exc) or "texto indisponível"
-            except ArmazenamentoNaExtracao as exc:
-                raise ArmazenamentoIndisponivel() from exc
         uow = self.relayer.watch(self.db.for_municipio(tenant.ibge))
         handlers.registrar_texto(uow, doc["id"], texto, erro, evento_recebido["id"])
 

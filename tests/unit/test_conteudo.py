@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.chassis.errors import TipoNaoSuportado
+from services.chassis.errors import ArmazenamentoIndisponivel, TipoNaoSuportado
 from services.documentos import conteudo
 from services.documentos.conteudo import (
     FORMATOS,
@@ -32,7 +32,7 @@ from services.documentos.conteudo import (
     sanitizar_html,
     texto_de_html,
 )
-from services.documentos.extracao import ArmazenamentoNaExtracao, Extratores, ProcessoExtrator
+from services.documentos.extracao import Extratores, ProcessoExtrator
 from services.documentos.extracao_filho import _responder
 
 # --------------------------------------------------------------------------------------
@@ -860,7 +860,7 @@ def test_images_need_no_child_and_answers_map_to_text_failure_or_retry():
         with pytest.raises(TextoIndisponivel, match="cifrado"):
             extratores.extrair("pdf", "k")
         extrator.executar = lambda trabalho: {"armazenamento": "recusado"}
-        with pytest.raises(ArmazenamentoNaExtracao):
+        with pytest.raises(ArmazenamentoIndisponivel):
             extratores.extrair("pdf", "k")
     finally:
         extratores.encerrar()
@@ -880,8 +880,6 @@ class Armazenamento:
 
 
 def test_the_child_reads_the_object_and_answers_text_reason_or_store_down():
-    from services.chassis.errors import ArmazenamentoIndisponivel
-
     pdf = pdf_com_texto("Ofício nº 12/2024")
     assert _responder(Armazenamento(pdf), {"formato": "pdf", "chave": "k"}) == {
         "texto": "Ofício nº 12/2024"
