@@ -3,9 +3,9 @@
 Any S3-compatible store works (AWS S3, Ceph RGW, Garage, moto, s3rver); nothing
 here depends on MinIO-only behaviour. Uploads stream: a `HashingReader` hands
 the SDK one part at a time (multipart, `part_bytes` each, no parallel parts, so
-memory per upload stays about one part) while computing the SHA-256, counting
-the size against a limit and letting the caller inspect the first bytes before
-anything is stored. A file whose size is declared up front and is at most
+memory per upload stays about one part) while computing the SHA-256 and counting
+the size against a limit (the caller checks the file's format from its first bytes
+before it calls `put_stream`). A file whose size is declared up front and is at most
 `single_put_bytes` goes as one part, that is one PUT instead of four requests
 (bench_documentos: multipart of 10 MB cost the store 1.4-1.9 times a PUT), signed with
 the SHA-256 the reader computed (`ClienteS3`), not a second one.
@@ -37,7 +37,7 @@ from services.chassis.config import Settings
 from services.chassis.errors import ArmazenamentoIndisponivel, ArquivoGrandeDemais
 
 _log = structlog.get_logger("sempapel.armazenamento")
-SNIFF_BYTES = 64 * 1024
+SNIFF_BYTES = 64 * 1024  # the first bytes a format is recognised by (documentos.preparar_upload)
 LEGAL_HOLD_CHECK_SECONDS = 300.0
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum part size
 PAYLOAD_SHA256 = "x-amz-sempapel-payload-sha256"  # ours: read by ClienteS3, never sent
@@ -75,36 +75,21 @@ class StoredObject:
     key: str
     size: int
     sha256: str
-    prefix: bytes  # the first bytes, as inspected
 
 
 class HashingReader:
-    """A file-like reader over chunks: hashes, counts, enforces the limit, inspects the start.
+    """A file-like reader over chunks: hashes, counts, enforces the limit."""
 
-    `chunks` yields the upload's bytes; `inspect(prefix)` runs once the first
-    SNIFF_BYTES (or the whole file, if smaller) are in, before the SDK receives
-    any of them: it returns the media type to store, or raises to refuse the file.
-    """
-
-    def __init__(
-        self,
-        chunks: Iterator[bytes],
-        max_bytes: int,
-        inspect: Callable[[bytes], str] | None = None,
-    ) -> None:
+    def __init__(self, chunks: Iterator[bytes], max_bytes: int) -> None:
         self._chunks = chunks
         self._max = max_bytes
-        self._inspect = inspect
         # Chunks as they came, joined once when read: a growing bytearray copied each
         # part two or three times (py-spy, bench_documentos).
         self._pending: deque[bytes] = deque()
         self._pending_bytes = 0
         self._done = False
         self.size = 0
-        self.prefix = b""
         self._hash = hashlib.sha256()
-        self._inspected = inspect is None
-        self.content_type = "application/octet-stream"
 
     @property
     def sha256(self) -> str:
@@ -125,16 +110,7 @@ class HashingReader:
             self._pending_bytes += len(chunk)
         return True
 
-    def inspect_now(self) -> None:
-        while not self._inspected and self._pending_bytes < SNIFF_BYTES and not self._done:
-            self._pull()
-        if not self._inspected:
-            self.prefix = b"".join(self._pending)[:SNIFF_BYTES]
-            self._inspected = True
-            self.content_type = self._inspect(self.prefix)
-
     def read(self, n: int = -1) -> bytes:
-        self.inspect_now()
         while (n < 0 or self._pending_bytes < n) and not self._done:
             self._pull()
         if n < 0 or n >= self._pending_bytes:
@@ -222,19 +198,18 @@ class ObjectStore:
         key: str,
         chunks: Iterator[bytes],
         max_bytes: int,
-        inspect: Callable[[bytes], str] | None = None,
+        content_type: str,
         declared_bytes: int | None = None,
     ) -> StoredObject:
-        """Stream `chunks` to `key`; refused files (size, inspection) leave nothing stored.
+        """Stream `chunks` to `key`; a file past `max_bytes` is refused and leaves nothing.
 
         `declared_bytes` (at least the file's size, e.g. the request's Content-Length):
         up to `single_put_bytes`, the file goes in one PUT, held whole meanwhile.
         """
-        reader = HashingReader(chunks, max_bytes, inspect)
-        reader.inspect_now()  # refuse before the SDK opens any upload
+        reader = HashingReader(chunks, max_bytes)
         if declared_bytes is not None and declared_bytes <= self.single_put_bytes:
-            # All of it, hashed, counted and inspected on the way in: one PUT, signed with
-            # that hash (ClienteS3).
+            # All of it, hashed and counted on the way in: one PUT, signed with that hash
+            # (ClienteS3).
             data = reader.read()
             self._call(
                 "put_object",
@@ -244,10 +219,10 @@ class ObjectStore:
                 io.BytesIO(data),  # read whole from its start: BytesIO hands back `data`
                 length=len(data),
                 part_size=max(len(data), MIN_PART_BYTES),
-                content_type=reader.content_type,
+                content_type=content_type,
                 metadata={PAYLOAD_SHA256: reader.sha256},
             )
-            return StoredObject(key, reader.size, reader.sha256, reader.prefix)
+            return StoredObject(key, reader.size, reader.sha256)
         self._call(
             "put_object",
             self.client.put_object,
@@ -256,15 +231,13 @@ class ObjectStore:
             reader,
             length=-1,
             part_size=self.part_bytes,
-            content_type=reader.content_type,
+            content_type=content_type,
             num_parallel_uploads=1,
         )
-        return StoredObject(key, reader.size, reader.sha256, reader.prefix)
+        return StoredObject(key, reader.size, reader.sha256)
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> StoredObject:
-        return self.put_stream(
-            key, iter([data]), len(data), lambda _: content_type, declared_bytes=len(data)
-        )
+        return self.put_stream(key, iter([data]), len(data), content_type, declared_bytes=len(data))
 
     def size(self, key: str) -> int | None:
         try:

@@ -103,7 +103,7 @@ class RotasDocumentos:
                 preparo["chave"],
                 chunks,
                 limite,
-                lambda _: preparo["media_type"],
+                preparo["media_type"],
                 declared_bytes=request.content_length,
             )
         except BaseException:

@@ -43,9 +43,7 @@ def test_a_single_put_is_signed_with_the_readers_hash_not_a_second_one(store, si
     data = os.urandom(6 * 1024 * 1024 + 7)
     key = f"mun_0000000/{uuid.uuid4()}"
     chunks = iter([data[i : i + 256 * 1024] for i in range(0, len(data), 256 * 1024)])
-    stored = store.put_stream(
-        key, chunks, len(data), lambda _: "application/pdf", declared_bytes=len(data)
-    )
+    stored = store.put_stream(key, chunks, len(data), "application/pdf", declared_bytes=len(data))
 
     assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
     assert not [s for s in signed if s.get("hashed_bytes", 0) >= len(data)], "hashed twice"
@@ -59,7 +57,7 @@ def test_a_single_put_is_signed_with_the_readers_hash_not_a_second_one(store, si
 def test_a_file_of_unknown_size_goes_in_parts_each_hashed_by_the_sdk(store, signed):
     data = os.urandom(store.part_bytes + 1024 * 1024)
     key = f"mun_0000000/{uuid.uuid4()}"
-    stored = store.put_stream(key, iter([data]), len(data), lambda _: "application/pdf")
+    stored = store.put_stream(key, iter([data]), len(data), "application/pdf")
 
     assert stored.sha256 == hashlib.sha256(data).hexdigest()
     hashed = [s["hashed_bytes"] for s in signed if "hashed_bytes" in s]
