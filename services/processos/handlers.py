@@ -181,26 +181,20 @@ def resolver(session: Session, referencia: str) -> str:
 
 
 def _snapshot(session: Session, processo_id: str) -> dict[str, Any]:
-    row = session.execute(select(processo).where(processo.c.id == processo_id)).one()
-    interessados = session.execute(
-        select(interessado.c.nome, interessado.c.documento)
-        .where(interessado.c.processo_id == processo_id)
-        .order_by(interessado.c.ordem)
-    )
-    unidades = session.execute(
-        select(processo_unidade.c.unidade_id, processo_unidade.c.situacao).where(
-            processo_unidade.c.processo_id == processo_id
-        )
-    )
-    credenciados = session.scalars(
-        select(credencial.c.usuario_id).where(credencial.c.processo_id == processo_id)
-    )
+    """The process as its events carry it, read in one statement (`_arredores`)."""
+    row, arredores = _arredores(session, processo_id)
     return _snapshot_de(
         row._mapping,
-        [dict(r._mapping) for r in interessados],
-        [dict(r._mapping) for r in unidades],
-        sorted(credenciados),
+        _interessados(arredores),
+        [{"unidade_id": u.c0, "situacao": u.c1} for u in arredores["u"]],
+        sorted(c.c0 for c in arredores["c"]),
     )
+
+
+def _interessados(arredores: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    return [
+        {"nome": i.c0, "documento": i.c1} for i in sorted(arredores["i"], key=lambda i: int(i.c2))
+    ]
 
 
 def _snapshot_de(
@@ -240,8 +234,10 @@ def _registrar(
     tipo: str,
     detalhes: dict[str, Any],
     agora: datetime,
+    valores: dict[str, Any] | None = None,
 ) -> None:
-    """Append to the history, bump the version, and write the event: one transaction."""
+    """Append to the history, bump the version (with `valores`, the caller's own changes to
+    the row, in the same UPDATE), and write the event: one transaction."""
     seq = session.scalar(
         select(func.coalesce(func.max(andamento.c.seq), 0)).where(
             andamento.c.processo_id == processo_id
@@ -263,7 +259,7 @@ def _registrar(
     session.execute(
         update(processo)
         .where(processo.c.id == processo_id)
-        .values(versao=processo.c.versao + 1, atualizado_em=agora)
+        .values(versao=processo.c.versao + 1, atualizado_em=agora, **(valores or {}))
     )
     _evento(session, ator, tipo, _snapshot(session, processo_id), detalhes)
 
@@ -532,10 +528,9 @@ def detalhe(
     def numero(r: Any) -> dict[str, str]:
         return {"id": r.c0, "numero": nup.Numero(r.c2, r.c1).formatado}
 
-    interessados = sorted(arredores["i"], key=lambda i: int(i.c2))
     snapshot = _snapshot_de(
         row._mapping,
-        [{"nome": i.c0, "documento": i.c1} for i in interessados],
+        _interessados(arredores),
         [{"unidade_id": u, "situacao": no.situacao} for u, no in estado.unidades.items()],
         sorted(estado.credenciados),
     )
@@ -1096,20 +1091,17 @@ def aplicar_evento_documento(uow: UnitOfWork, evento: dict[str, Any], recebidos:
         if tipo == "cancelado":
             detalhes["motivo"] = dados.get("detalhes", {}).get("motivo")
         seq = int(dados.get("seq") or 0)
+        niveis_novos = None
         if seq > row.niveis_documentos_seq:
             niveis = [validar_nivel(n) for n in dados.get("niveis_documentos") or []]
             efetivo = nivel_efetivo(row.nivel_acesso, niveis)
             if efetivo != row.nivel_efetivo:
                 detalhes["nivel_efetivo"] = {"de": row.nivel_efetivo, "para": efetivo}
-            session.execute(
-                update(processo)
-                .where(processo.c.id == pid)
-                .values(
-                    niveis_documentos_seq=seq,
-                    nivel_documentos=mais_restritivo(niveis),
-                    nivel_efetivo=efetivo,
-                )
-            )
-        _registrar(session, ator, pid, f"documento_{tipo}", detalhes, agora)
+            niveis_novos = {
+                "niveis_documentos_seq": seq,
+                "nivel_documentos": mais_restritivo(niveis),
+                "nivel_efetivo": efetivo,
+            }
+        _registrar(session, ator, pid, f"documento_{tipo}", detalhes, agora, niveis_novos)
         uow.commit()
         return True
