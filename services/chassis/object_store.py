@@ -13,11 +13,14 @@ Downloads stream too, hashing as they go.
 
 Object lock (legal hold) is used only where the bucket reports an object lock
 configuration: `supports_legal_hold()` is the capability check, remembered for
-LEGAL_HOLD_CHECK_SECONDS (it was one more request per permanent document).
+LEGAL_HOLD_CHECK_SECONDS (it was one more request per permanent document). The hold
+is set by the PUT itself (`x-amz-object-lock-legal-hold`), not by a request after it;
+`delete` lifts it first, so the object of an upload that was never recorded can go.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import time
@@ -75,6 +78,7 @@ class StoredObject:
     key: str
     size: int
     sha256: str
+    legal_hold: bool = False  # written under a legal hold
 
 
 class HashingReader:
@@ -94,6 +98,10 @@ class HashingReader:
     @property
     def sha256(self) -> str:
         return self._hash.hexdigest()
+
+    @property
+    def digest(self) -> bytes:
+        return self._hash.digest()
 
     def _pull(self) -> bool:
         try:
@@ -186,13 +194,6 @@ class ObjectStore:
         self._legal_hold = (agora, suportado)
         return suportado
 
-    def legal_hold(self, key: str) -> bool:
-        """Keep an object from deletion (documents kept forever), where supported."""
-        if not self.supports_legal_hold():
-            return False
-        self._call("legal_hold", self.client.enable_object_legal_hold, self.bucket, key)
-        return True
-
     def put_stream(
         self,
         key: str,
@@ -200,12 +201,16 @@ class ObjectStore:
         max_bytes: int,
         content_type: str,
         declared_bytes: int | None = None,
+        legal_hold: bool = False,
     ) -> StoredObject:
         """Stream `chunks` to `key`; a file past `max_bytes` is refused and leaves nothing.
 
         `declared_bytes` (at least the file's size, e.g. the request's Content-Length):
         up to `single_put_bytes`, the file goes in one PUT, held whole meanwhile.
+        `legal_hold`: keep it from deletion (documents kept forever), where the bucket
+        has object lock; the answer says whether it was.
         """
+        hold = legal_hold and self.supports_legal_hold()
         reader = HashingReader(chunks, max_bytes)
         if declared_bytes is not None and declared_bytes <= self.single_put_bytes:
             # All of it, hashed and counted on the way in: one PUT, signed with that hash
@@ -220,9 +225,16 @@ class ObjectStore:
                 length=len(data),
                 part_size=max(len(data), MIN_PART_BYTES),
                 content_type=content_type,
-                metadata={PAYLOAD_SHA256: reader.sha256},
+                metadata={
+                    PAYLOAD_SHA256: reader.sha256,
+                    # The store checks the body against it (over TLS too, where the payload
+                    # is not signed) and keeps it; S3 asks for a checksum with a legal hold.
+                    "x-amz-sdk-checksum-algorithm": "SHA256",
+                    "x-amz-checksum-sha256": base64.b64encode(reader.digest).decode("ascii"),
+                },
+                legal_hold=hold,
             )
-            return StoredObject(key, reader.size, reader.sha256)
+            return StoredObject(key, reader.size, reader.sha256, hold)
         self._call(
             "put_object",
             self.client.put_object,
@@ -234,20 +246,12 @@ class ObjectStore:
             content_type=content_type,
             num_parallel_uploads=1,
         )
-        return StoredObject(key, reader.size, reader.sha256)
+        if hold:  # a request of its own: not every store takes the hold at a multipart start
+            self._call("legal_hold", self.client.enable_object_legal_hold, self.bucket, key)
+        return StoredObject(key, reader.size, reader.sha256, hold)
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> StoredObject:
         return self.put_stream(key, iter([data]), len(data), content_type, declared_bytes=len(data))
-
-    def size(self, key: str) -> int | None:
-        try:
-            return self.client.stat_object(self.bucket, key).size
-        except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
-                return None
-            raise
-        except (HTTPError, OSError) as exc:
-            raise ArmazenamentoIndisponivel() from exc
 
     def stream(self, key: str, chunk_bytes: int = 256 * 1024) -> Iterator[bytes]:
         """The object's bytes in chunks; the connection is released at the end."""
@@ -269,6 +273,16 @@ class ObjectStore:
         return digest.hexdigest()
 
     def delete(self, key: str) -> None:
+        """Remove an object that no record points to; a legal hold it was written under is
+        lifted first (only uploads never recorded are deleted: documents are cancelled)."""
+        if self.supports_legal_hold():
+            try:
+                self._call(
+                    "legal_hold_off", self.client.disable_object_legal_hold, self.bucket, key
+                )
+            except S3Error as exc:
+                if exc.code not in ("NoSuchKey", "NoSuchObject", "NotFound", "NoSuchVersion"):
+                    raise
         self._call("remove_object", self.client.remove_object, self.bucket, key)
 
     def presigned_get(self, key: str, seconds: int, filename: str | None = None) -> str:

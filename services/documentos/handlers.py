@@ -186,15 +186,22 @@ def _evento(
     doc_id: str,
     detalhes: dict[str, Any],
     texto: str | None = None,
-) -> None:
-    row = _linha(session, doc_id)
+    *,
+    row: Any = None,
+    assinantes: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Write the event; return the document as it stands in this transaction, which is
+    what the caller answers (no second read after the commit). `row` and `assinantes`,
+    when the caller has them current, are not read again."""
+    row = _linha(session, doc_id) if row is None else row
+    doc = resumo(row, _assinantes(session, doc_id) if assinantes is None else assinantes)
     record_event(
         session,
         outbox,
         f"documento.{tipo}",
         doc_id,
         {
-            "documento": resumo(row, _assinantes(session, doc_id)),
+            "documento": doc,
             "niveis_documentos": niveis_do_processo(session, row.processo_id),
             # Locked with the change: processos applies the highest it has seen.
             "seq": proximo(session, f"seq:{row.processo_id}"),
@@ -205,6 +212,7 @@ def _evento(
             "texto": texto,
         },
     )
+    return doc
 
 
 def _nivel(dados: dict[str, Any], diretorio: dict[str, Any]) -> tuple[str, str | None]:
@@ -288,6 +296,7 @@ def preparar_upload(
         **config,
         "formato": formato,
         "media_type": conteudo.media_type(formato),
+        "guarda_permanente": limpos["guarda_permanente"],  # the PUT sets the legal hold
     }
 
 
@@ -297,11 +306,13 @@ def confirmar_upload(
     diretorio: dict[str, Any],
     upload_id: str,
     armazenado: dict[str, Any],
-    tamanho_no_armazenamento: int | None,
 ) -> dict[str, Any]:
     """The bytes are stored: record the document, in one transaction with its event.
 
-    The answer says whether the object must be kept forever (`guarda_permanente`)."""
+    The key is the caller's own pending upload's, never taken from the call. What the
+    gateway reports (size, hash, legal hold) is recorded as reported: it wrote the object
+    and the store's answer to that PUT is the proof (a HEAD here only asked the same again).
+    """
     with uow:
         session = uow.session
         pendente = session.execute(
@@ -309,10 +320,6 @@ def confirmar_upload(
         ).first()
         if pendente is None or pendente.usuario_id != ator.usuario_id:
             raise Conflito("Envio desconhecido ou expirado.", code="upload_desconhecido")
-        if tamanho_no_armazenamento != armazenado["tamanho"]:
-            raise Conflito(
-                "O arquivo armazenado não confere com o enviado.", code="upload_incompleto"
-            )
         meta = json.loads(pendente.metadados)
         formato = meta["formato"]  # recognised in preparar_upload, not taken from the call
         tipo = diretorio["tipos_documento"][meta["tipo_documento"]]
@@ -341,33 +348,22 @@ def confirmar_upload(
                 nome_arquivo=dominio.texto_limitado(
                     armazenado.get("nome_arquivo"), "nome_arquivo", 200
                 ),
-                tamanho=armazenado["tamanho"],
-                sha256=armazenado["sha256"],
+                tamanho=int(armazenado["tamanho"]),
+                sha256=str(armazenado["sha256"]),
                 criado_em=agora,
                 atualizado_em=agora,
                 **_numerar(session, tipo, pendente.unidade_id, sigla, agora),
             )
         )
         session.execute(delete(upload_pendente).where(upload_pendente.c.id == pendente.id))
-        _evento(session, ator, "incluido", doc_id, {})
+        doc = _evento(session, ator, "incluido", doc_id, {}, assinantes=[])
         uow.commit()
-        return {
-            **resumo(_linha(session, doc_id), []),
-            "guarda_permanente": meta["guarda_permanente"],
-        }
-
-
-def pendente(uow: UnitOfWork, ator: Ator, upload_id: str) -> str:
-    """The object key of the caller's own pending upload; 409 for anyone else's or none."""
-    with uow:
-        row = uow.session.execute(
-            select(upload_pendente.c.objeto_chave, upload_pendente.c.usuario_id).where(
-                upload_pendente.c.id == str(upload_id)
-            )
-        ).first()
-    if row is None or row.usuario_id != ator.usuario_id:
-        raise Conflito("Envio desconhecido ou expirado.", code="upload_desconhecido")
-    return row.objeto_chave
+    doc["guarda_permanente"] = meta["guarda_permanente"]
+    if meta["guarda_permanente"]:
+        # Set by the gateway at the PUT where the store has object lock (capability-checked);
+        # elsewhere the record alone protects it: documents are cancelled, never deleted.
+        doc["retencao_legal"] = bool(armazenado.get("retencao_legal"))
+    return doc
 
 
 def cancelar_upload(uow: UnitOfWork, ator: Ator, upload_id: str) -> str | None:
@@ -465,10 +461,11 @@ def criar_interno(
                 criado_em=agora,
             )
         )
-        _evento(session, ator, "incluido", doc_id, {})
-        _extraido(session, ator, doc_id, conteudo.texto_de_html(html), agora)
+        row = _linha(session, doc_id)
+        doc = _evento(session, ator, "incluido", doc_id, {}, row=row, assinantes=[])
+        _extraido(session, ator, doc_id, conteudo.texto_de_html(html), agora, row=row)
         uow.commit()
-        return resumo(_linha(session, doc_id), [])
+        return doc
 
 
 def _sha(html: str) -> str:
@@ -512,9 +509,9 @@ def editar_interno(uow: UnitOfWork, ator: Ator, doc_id: str, html: str) -> dict[
                 atualizado_em=agora,
             )
         )
-        _extraido(session, ator, row.id, conteudo.texto_de_html(html), agora)
+        doc = _extraido(session, ator, row.id, conteudo.texto_de_html(html), agora)
         uow.commit()
-        return resumo(_linha(session, row.id), _assinantes(session, row.id))
+        return doc
 
 
 def html_atual(session: Session, row: Any) -> str:
@@ -602,9 +599,9 @@ def assinar(
             valores["codigo"] = codigo
             valores["crc"] = dominio.crc(uow.tenant.ibge, codigo, sha)
         session.execute(update(documento).where(documento.c.id == row.id).values(**valores))
-        _evento(session, ator, "assinado", row.id, {"assinante": ator.login, "cargo": cargo})
+        doc = _evento(session, ator, "assinado", row.id, {"assinante": ator.login, "cargo": cargo})
         uow.commit()
-        return resumo(_linha(session, row.id), _assinantes(session, row.id))
+        return doc
 
 
 def cancelar(uow: UnitOfWork, ator: Ator, doc_id: str, motivo: str) -> dict[str, Any]:
@@ -626,9 +623,9 @@ def cancelar(uow: UnitOfWork, ator: Ator, doc_id: str, motivo: str) -> dict[str,
                 atualizado_em=agora,
             )
         )
-        _evento(session, ator, "cancelado", row.id, {"motivo": motivo})
+        doc = _evento(session, ator, "cancelado", row.id, {"motivo": motivo})
         uow.commit()
-        return resumo(_linha(session, row.id), _assinantes(session, row.id))
+        return doc
 
 
 def conferir(uow: UnitOfWork, codigo: str, crc: str) -> dict[str, Any]:
@@ -675,10 +672,13 @@ def _texto(
     )
 
 
-def _extraido(session: Session, ator: Ator, doc_id: str, texto: str, agora: Any) -> None:
+def _extraido(
+    session: Session, ator: Ator, doc_id: str, texto: str, agora: Any, row: Any = None
+) -> dict[str, Any]:
     """An internal document's text is its HTML's: stored and announced at once."""
     _texto(session, doc_id, "extraido", texto, None, agora)
-    _evento(session, ator, "texto_extraido", doc_id, {"situacao": "extraido", "erro": None}, texto)
+    detalhes = {"situacao": "extraido", "erro": None}
+    return _evento(session, ator, "texto_extraido", doc_id, detalhes, texto, row=row)
 
 
 def evento_aplicado(uow: UnitOfWork, evento_id: str) -> bool:
@@ -695,12 +695,11 @@ def registrar_texto(
     sistema = Ator("sistema", "sistema", None)
     with uow:
         session = uow.session
-        _linha(session, doc_id, lock=True)
+        row = _linha(session, doc_id, lock=True)  # the text changes, the record does not
         if not registrar_evento(session, recebidos, evento_id, _agora()):
             return
         situacao = "falhou" if erro else "extraido"
         _texto(session, doc_id, situacao, texto, erro[:500] if erro else None, _agora())
-        _evento(
-            session, sistema, "texto_extraido", doc_id, {"situacao": situacao, "erro": erro}, texto
-        )
+        detalhes = {"situacao": situacao, "erro": erro}
+        _evento(session, sistema, "texto_extraido", doc_id, detalhes, texto, row=row)
         uow.commit()

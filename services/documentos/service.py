@@ -141,23 +141,14 @@ class DocumentosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def confirmar_upload(self, upload_id: str, armazenado: dict[str, Any]) -> dict[str, Any]:
-        """The gateway stored the bytes: check the object is there, then record it."""
-        # The key comes from the caller's own pending upload, never from the call.
-        pendente_chave = handlers.pendente(self.db.unit_of_work(), self.call.ator, upload_id)
-        tamanho = self.store.size(pendente_chave)
-        documento = handlers.confirmar_upload(
+        """The gateway stored the bytes (under a legal hold where it had to): record them."""
+        return handlers.confirmar_upload(
             self.relayer.watch(self.db.unit_of_work()),
             self.call.ator,
             self._diretorio(),
             upload_id,
             armazenado,
-            tamanho,
         )
-        if documento["guarda_permanente"]:
-            # Object lock where the store has it (capability-checked); elsewhere the record
-            # alone protects it: documents are cancelled, never deleted.
-            documento["retencao_legal"] = self.store.legal_hold(pendente_chave)
-        return documento
 
     @rpc(expected_exceptions=EXPECTED)
     def cancelar_upload(self, upload_id: str) -> None:

@@ -105,6 +105,7 @@ class RotasDocumentos:
                 limite,
                 preparo["media_type"],
                 declared_bytes=request.content_length,
+                legal_hold=bool(preparo.get("guarda_permanente")),
             )
         except BaseException:
             self._abandonar(preparo)
@@ -115,6 +116,7 @@ class RotasDocumentos:
                 "sha256": armazenado.sha256,
                 "tamanho": armazenado.size,
                 "nome_arquivo": upload.filename,
+                "retencao_legal": armazenado.legal_hold,
             },
         )
         return 201, documento

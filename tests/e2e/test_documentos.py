@@ -623,8 +623,6 @@ def test_a_store_without_object_lock_is_detected_not_assumed(settings):
     store.bucket = "sem-trava-de-objeto"
     store.ensure_bucket(object_lock=False)
     assert store.supports_legal_hold() is False
-    stored = store.put_bytes("mun_0000000/x", b"conteudo", "text/plain")
-    assert store.legal_hold(stored.key) is False  # skipped, not an error
 
 
 def test_extraction_holds_at_most_its_own_workers_and_uploads_go_on_meanwhile(

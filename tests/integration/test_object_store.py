@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import minio.api
+import minio.error
 import pytest
 
 from services.chassis.object_store import PAYLOAD_SHA256, ObjectStore
@@ -64,3 +65,46 @@ def test_a_file_of_unknown_size_goes_in_parts_each_hashed_by_the_sdk(store, sign
     assert store.part_bytes in hashed and 1024 * 1024 in hashed  # signed as minio does
     assert store.client.stat_object(store.bucket, key).etag.endswith("-2")
     assert b"".join(store.stream(key)) == data
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["one_put", "in_parts"])
+def test_a_legal_hold_is_set_by_the_put_itself_and_lifted_by_delete(store, signed, declared):
+    """A single PUT sets the hold itself (no request after it; in parts, one after the
+    last); the object of an upload never recorded can still go: delete lifts the hold."""
+    data = os.urandom(store.part_bytes + 1024 if not declared else 100_000)
+    key = f"mun_0000000/{uuid.uuid4()}"
+    stored = store.put_stream(
+        key,
+        iter([data]),
+        len(data),
+        "application/pdf",
+        declared_bytes=len(data) if declared else None,
+        legal_hold=True,
+    )
+
+    assert stored.legal_hold is True
+    assert store.client.is_object_legal_hold_enabled(store.bucket, key)
+    versao = store.client.stat_object(store.bucket, key).version_id
+    if declared:  # the PUT carries it; no request of its own
+        sent = [s["headers"] for s in signed if "headers" in s]
+        puts = [h for h in sent if int(h.get("Content-Length", 0)) == len(data)]
+        assert len(puts) == 1 and puts[0].get("x-amz-object-lock-legal-hold") == "ON"
+        assert puts[0]["x-amz-checksum-sha256"]  # S3 asks for a checksum with a hold
+
+    store.delete(key)
+    with pytest.raises(minio.error.S3Error):
+        store.client.stat_object(store.bucket, key)
+    assert not store.client.is_object_legal_hold_enabled(store.bucket, key, version_id=versao)
+
+
+def test_no_legal_hold_is_asked_of_a_bucket_without_object_lock(settings, s3_server):
+    store = ObjectStore.from_settings(settings)
+    store.bucket = f"sem-trava-{uuid.uuid4().hex[:8]}"
+    store.ensure_bucket(object_lock=False)
+    stored = store.put_stream(
+        "mun_0000000/x", iter([b"conteudo"]), 100, "text/plain", declared_bytes=8, legal_hold=True
+    )
+    assert stored.legal_hold is False  # skipped, not an error
+    store.delete(stored.key)
+    with pytest.raises(minio.error.S3Error):
+        store.client.stat_object(store.bucket, stored.key)
