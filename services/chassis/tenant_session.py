@@ -137,6 +137,10 @@ class TenantScope:
         events (the municipality the event names, validated as an IBGE code)."""
         return self._engines.unit_of_work(Tenant(ibge))
 
+    def reading_for_municipio(self, ibge: str) -> UnitOfWork:
+        """`for_municipio`, for reads only (see `TenantEngines.reading`)."""
+        return self._engines.reading(Tenant(ibge))
+
 
 class TenantDatabase(DependencyProvider):
     def setup(self) -> None:

@@ -681,10 +681,19 @@ def _extraido(
     return _evento(session, ator, "texto_extraido", doc_id, detalhes, texto, row=row)
 
 
-def evento_aplicado(uow: UnitOfWork, evento_id: str) -> bool:
-    with uow:
-        found = uow.session.execute(select(recebidos.c.id).where(recebidos.c.id == evento_id))
-        return found.first() is not None
+def para_extrair(leitura: UnitOfWork, doc_id: str, evento_id: str) -> dict[str, Any] | None:
+    """Where an uploaded file's text is read from, in one statement; None if this event was
+    applied before (redelivered) or the document is not there."""
+    aplicado = select(recebidos.c.id).where(recebidos.c.id == evento_id).exists()
+    with leitura:
+        row = leitura.session.execute(
+            select(documento.c.objeto_chave, documento.c.tamanho, documento.c.formato).where(
+                documento.c.id == str(doc_id), ~aplicado
+            )
+        ).first()
+    if row is None:
+        return None
+    return {"chave": row.objeto_chave, "tamanho": row.tamanho or 0, "formato": row.formato}
 
 
 def registrar_texto(

@@ -303,16 +303,16 @@ class DocumentosService(ProbedService):
         doc = (evento_recebido.get("data") or {}).get("documento") or {}
         if doc.get("origem") != "externo":
             return  # internal documents' text is written with them
-        if handlers.evento_aplicado(self.db.for_municipio(tenant.ibge), evento_recebido["id"]):
+        leitura = self.db.reading_for_municipio(tenant.ibge)
+        arquivo = handlers.para_extrair(leitura, doc["id"], evento_recebido["id"])
+        if arquivo is None:
             return
-        carregado = handlers.carregar(self.db.for_municipio(tenant.ibge), doc["id"])
-        chave, tamanho = carregado["chave"], carregado["row"]["tamanho"] or 0
         texto, erro = None, None
-        if tamanho > MAXIMO_BYTES:
+        if arquivo["tamanho"] > MAXIMO_BYTES:
             erro = "arquivo grande demais para extração"
         else:
             try:
-                texto = self.extratores.extrair(carregado["row"]["formato"], chave)
+                texto = self.extratores.extrair(arquivo["formato"], arquivo["chave"])
             except conteudo.TextoIndisponivel as exc:  # a store that is down is raised
                 erro = str(exc) or "texto indisponível"
         uow = self.relayer.watch(self.db.for_municipio(tenant.ibge))

@@ -567,6 +567,23 @@ def test_text_is_extracted_in_the_background(platform, org, engine):
     found = texto_extraido(engine, doc["id"])
     assert found and found[0][0] == "extraido" and "pregão 7/2026" in found[0][1]
 
+    # A redelivered event finds its id recorded with the text, in the one statement that
+    # reads where the file is: no second extraction.
+    from services.chassis.tenant import Tenant
+    from services.chassis.tenant_session import TenantEngines
+    from services.documentos.handlers import para_extrair
+
+    [(evento,)] = rows(
+        engine,
+        f"SELECT id FROM mun_{ITUMBIARA}.outbox_documentos "
+        f"WHERE assunto = '{doc['id']}' AND tipo = 'documento.incluido'",
+    )
+    engines = TenantEngines(engine)
+    assert rows(engine, f"SELECT 1 FROM mun_{ITUMBIARA}.recebido_documentos WHERE id = '{evento}'")
+    assert para_extrair(engines.reading(Tenant(ITUMBIARA)), doc["id"], evento) is None
+    novo = para_extrair(engines.reading(Tenant(ITUMBIARA)), doc["id"], "evento-novo")
+    assert novo and novo["formato"] == "txt" and novo["chave"].startswith(f"mun_{ITUMBIARA}/")
+
 
 def test_a_file_whose_text_cannot_be_read_is_stored_and_its_failure_recorded(platform, org, engine):
     pid = processo(platform, org)
