@@ -889,6 +889,28 @@ def main() -> int:
                 **common,
             )
 
+        def access_check(kind: str) -> LoadResult:
+            """What a download adds to the proxy besides the bytes: the token and the access
+            check (documentos.obter, which asks processos), with no bytes: the metadata."""
+            paths = [f"/api/v1/documentos/{d}" for d in doc_ids(kind)]
+            return run_load(
+                gateway,
+                lambda i, n: Req("GET", paths[(i + n * args.clients) % len(paths)], headers=token),
+                name=f"gateway metadados {size_label(sizes[kind])} (verificação de acesso)",
+                cpu_probe=probe,
+                **common,
+            )
+
+        def gateway_alive() -> LoadResult:
+            """A gateway request with no call behind it: its HTTP, subtracted from the above."""
+            return run_load(
+                gateway,
+                lambda i, n: Req("GET", "/healthz"),
+                name="gateway /healthz (sem RPC)",
+                cpu_probe=probe,
+                **common,
+            )
+
         print(f"medindo: {args.clients} clientes, {args.duration:g} s cada", flush=True)
         measure("s3_put_p", lambda: raw_put("p", "p", whole=False))
         measure("gw_up_p", lambda: gateway_upload("p"))
@@ -902,6 +924,8 @@ def main() -> int:
         measure("s3_get_g", lambda: raw_get("g"))
         measure("gw_down_g", lambda: gateway_download("g"))
         measure("proxy_g", lambda: proxy_download("g"))
+        measure("gw_meta_g", lambda: access_check("g"))
+        measure("gw_vivo", gateway_alive)
         facts["rss_fim_mb"] = rss.now_mb()
         facts["vmhwm_processo_mb"] = {
             n: _status_kib(p, "VmHWM") / 1024 for n, p in rss.named.items()
@@ -1037,7 +1061,29 @@ def report(
         )
     print_table(("razão", "MB/s", "p50", "meta (MB/s)", "atingida"), rows, title="razões")
 
-    print_cpu([results[k] for k in order] + [extras[k] for k in ("gw_up_p", "gw_up_g")])
+    checks = ("gw_meta_g", "gw_vivo")
+    print_table(
+        LOAD_HEADERS,
+        [load_row(results[k]) for k in checks],
+        title="sem bytes: a verificação de acesso de um download e um pedido ao gateway sem RPC",
+    )
+
+    def cpu_ms(key: str) -> float:  # per request, every process but 'outros'
+        r = results[key]
+        return 1000 * sum(v for k, v in r.cpu_seconds.items() if k != "outros") / r.requests
+
+    acesso = cpu_ms("gw_meta_g") - cpu_ms("gw_vivo")
+    teto = cpu_ms("s3_get_g") / (cpu_ms("proxy_g") + acesso)
+    facts["teto_download_com_acesso"] = {"acesso_ms": acesso, "razao": teto}
+    print(
+        f"\nteto calculado de um download de {size_label(sizes['g'])} que verifica cada byte e o "
+        f"acesso, com a máquina toda ocupada (CPU/req sem 'outros'): S3 GET "
+        f"{fmt(cpu_ms('s3_get_g'), 2)} ms / (proxy {fmt(cpu_ms('proxy_g'), 2)} ms + acesso "
+        f"{fmt(acesso, 2)} ms = metadados {fmt(cpu_ms('gw_meta_g'), 2)} - /healthz "
+        f"{fmt(cpu_ms('gw_vivo'), 2)}) = {fmt(teto, 2)} do S3 GET (meta {META}: {met(teto)})"
+    )
+
+    print_cpu([results[k] for k in (*order, *checks)] + [extras[k] for k in ("gw_up_p", "gw_up_g")])
     print(
         "(cada serviço e o moto com os seus processos filhos, vivos ou já terminados: a "
         "extração de texto de documentos roda em filhos de vida longa; 'outros': o resto "

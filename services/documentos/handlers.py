@@ -526,11 +526,14 @@ def html_atual(session: Session, row: Any) -> str:
 # Reading
 
 
-def carregar(uow: UnitOfWork, doc_id: str) -> dict[str, Any]:
-    """The record and its signers, before the access check (which needs the process)."""
+def carregar(uow: UnitOfWork, doc_id: str, assinantes_externos: bool = True) -> dict[str, Any]:
+    """The record and its signers, before the access check (which needs the process).
+    `assinantes_externos=False`: an uploaded file's are not read (its bytes are wanted)."""
     with uow:
         row = _linha(uow.session, doc_id)
-        return {"row": resumo(row, _assinantes(uow.session, row.id)), "chave": row.objeto_chave}
+        ler = assinantes_externos or row.origem != "externo"
+        quem = _assinantes(uow.session, row.id) if ler else []
+        return {"row": resumo(row, quem), "chave": row.objeto_chave}
 
 
 def do_processo(uow: UnitOfWork, processo_id: str) -> list[dict[str, Any]]:

@@ -96,9 +96,14 @@ class DocumentosService(ProbedService):
             diretorio = self._diretorio(fresco=True)
         return diretorio
 
-    def _legivel(self, doc_id: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
-        """(document, process context, key) if the caller may read it; 404 otherwise."""
-        carregado = handlers.carregar(self.db.reading(), doc_id)  # autocommit: no BEGIN
+    def _legivel(
+        self, doc_id: str, para_baixar: bool = False
+    ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """(document, process context, key) if the caller may read it; 404 otherwise.
+        `para_baixar`: an uploaded file's signers are not read (only its bytes are sent)."""
+        carregado = handlers.carregar(  # autocommit: no BEGIN
+            self.db.reading(), doc_id, assinantes_externos=not para_baixar
+        )
         doc = carregado["row"]
         try:
             contexto = self.processos.contexto_documental(doc["processo_id"])
@@ -203,7 +208,7 @@ class DocumentosService(ProbedService):
     @rpc(expected_exceptions=EXPECTED)
     def para_download(self, doc_id: str) -> dict[str, Any]:
         """Where the gateway reads an uploaded file from, after the access check."""
-        doc, _, chave = self._legivel(doc_id)
+        doc, _, chave = self._legivel(doc_id, para_baixar=True)
         self._exigir_valido(doc)
         return self._download(doc, chave)
 
@@ -222,7 +227,7 @@ class DocumentosService(ProbedService):
     def para_leitura(self, doc_id: str) -> dict[str, Any]:
         """One call for the content route: the page of an internal document, or where the
         gateway reads an uploaded file from (one access check, not two)."""
-        doc, _, chave = self._legivel(doc_id)
+        doc, _, chave = self._legivel(doc_id, para_baixar=True)
         self._exigir_valido(doc)
         if doc["origem"] == "interno":
             return {"origem": "interno", "pagina": self._pagina(doc)}
