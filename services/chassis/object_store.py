@@ -227,8 +227,10 @@ class ObjectStore:
                 content_type=content_type,
                 metadata={
                     PAYLOAD_SHA256: reader.sha256,
-                    # The store checks the body against it (over TLS too, where the payload
-                    # is not signed) and keeps it; S3 asks for a checksum with a legal hold.
+                    # S3 checks the body against it (over TLS too, where the payload is not
+                    # signed) and keeps it, and asks for a checksum with a legal hold; a
+                    # store without checksums (moto only keeps it, s3rver ignores it) is
+                    # unaffected.
                     "x-amz-sdk-checksum-algorithm": "SHA256",
                     "x-amz-checksum-sha256": base64.b64encode(reader.digest).decode("ascii"),
                 },
