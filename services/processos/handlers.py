@@ -182,7 +182,7 @@ def resolver(session: Session, referencia: str) -> str:
 
 def _snapshot(session: Session, processo_id: str) -> dict[str, Any]:
     """The process as its events carry it, read in one statement (`_arredores`)."""
-    row, arredores = _arredores(session, processo_id)
+    row, arredores = _arredores(session, processo_id, _EVENTO)
     return _snapshot_de(
         row._mapping,
         _interessados(arredores),
@@ -405,8 +405,8 @@ def gerar(
 # Reading
 
 
-def _partes_do_processo() -> tuple[Any, Any]:
-    """The statement behind `_arredores`, built once: built per call, SQLAlchemy's
+def _partes_do_processo() -> tuple[Any, Any, Any]:
+    """The statements behind `_arredores`, built once: built per call, SQLAlchemy's
     construction of the alias and the UNION took a quarter of a read's CPU in processos.
     Every table is aliased, so that only the FROM clauses name the municipality's schema:
     SQLAlchemy puts the schema in with a regular expression at each execution, and with
@@ -428,10 +428,10 @@ def _partes_do_processo() -> tuple[Any, Any]:
         ),
         select(*parte("c", cr.c.usuario_id)).where(cr.c.processo_id == pid),
     ]
-    resto = [
-        select(*parte("i", it.c.nome, it.c.documento, cast(it.c.ordem, String(12)))).where(
-            it.c.processo_id == pid
-        ),
+    interessados = select(
+        *parte("i", it.c.nome, it.c.documento, cast(it.c.ordem, String(12)))
+    ).where(it.c.processo_id == pid)
+    relacoes = [
         select(*parte("a", outro.c.id, outro.c.numero, outro.c.formato)).where(
             outro.c.principal_id == pid
         ),
@@ -459,18 +459,22 @@ def _partes_do_processo() -> tuple[Any, Any]:
             .where(p.c.id == pid)
         )
 
-    return com_processo(acesso), com_processo([*acesso, *resto])
+    return (
+        com_processo(acesso),
+        com_processo([*acesso, interessados]),
+        com_processo([*acesso, interessados, *relacoes]),
+    )
 
 
-_ACESSO, _COMPLETO = _partes_do_processo()
+# The row with its units and credentials (the access check); with its parties too (what
+# its events carry); and with its annexes, related processes and main process (a read).
+_ACESSO, _EVENTO, _COMPLETO = _partes_do_processo()
 
 
-def _arredores(session: Session, pid: str, completo: bool = True) -> tuple[Any, dict]:
-    """A process row and everything around it in one statement (a UNION ALL joined to the
-    row, portable to Oracle): its units and credentials (the access check), and if
-    `completo` its parties, annexes, related processes and main process, by kind.
+def _arredores(session: Session, pid: str, query: Any = _COMPLETO) -> tuple[Any, dict]:
+    """A process row and what `query` (one of the three above) gathers around it, in one
+    statement (a UNION ALL joined to the row, portable to Oracle), by kind.
     404 if there is no such process."""
-    query = _COMPLETO if completo else _ACESSO
     rows = execute_statement(session.connection(), query, {"pid": pid})
     if not rows:
         raise dominio.nao_encontrado()
@@ -495,7 +499,8 @@ def _lido(
 ) -> tuple[Any, Processo, dict[str, list[Any]]]:
     """A process for reading, in one statement (two when found by number), if the caller
     may read it; else 404."""
-    row, arredores = _arredores(session, resolver(session, referencia), completo)
+    query = _COMPLETO if completo else _ACESSO
+    row, arredores = _arredores(session, resolver(session, referencia), query)
     estado = _processo(
         row,
         {u.c0: UnidadeNoProcesso(u.c0, u.c1, u.c2, u.c3) for u in arredores["u"]},

@@ -11,7 +11,7 @@ from services.processos import handlers
 ITUMBIARA = "5211503"
 
 
-@pytest.mark.parametrize("nome", ["_COMPLETO", "_ACESSO"])
+@pytest.mark.parametrize("nome", ["_COMPLETO", "_EVENTO", "_ACESSO"])
 def test_every_part_of_a_process_read_has_an_index(engine, provision, nome):
     provision(ITUMBIARA, "Itumbiara")
     schema = f"mun_{ITUMBIARA}"
