@@ -528,7 +528,8 @@ def html_atual(session: Session, row: Any) -> str:
 
 def carregar(uow: UnitOfWork, doc_id: str, assinantes_externos: bool = True) -> dict[str, Any]:
     """The record and its signers, before the access check (which needs the process).
-    `assinantes_externos=False`: an uploaded file's are not read (its bytes are wanted)."""
+    `assinantes_externos=False`: an uploaded file's signers are not read (its bytes are
+    what is wanted)."""
     with uow:
         row = _linha(uow.session, doc_id)
         ler = assinantes_externos or row.origem != "externo"

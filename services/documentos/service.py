@@ -97,13 +97,12 @@ class DocumentosService(ProbedService):
         return diretorio
 
     def _legivel(
-        self, doc_id: str, para_baixar: bool = False
+        self, doc_id: str, assinantes_externos: bool = True
     ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
         """(document, process context, key) if the caller may read it; 404 otherwise.
-        `para_baixar`: an uploaded file's signers are not read (only its bytes are sent)."""
-        carregado = handlers.carregar(  # autocommit: no BEGIN
-            self.db.reading(), doc_id, assinantes_externos=not para_baixar
-        )
+        `assinantes_externos`: see `handlers.carregar`."""
+        leitura = self.db.reading()  # autocommit pool: no BEGIN around the read
+        carregado = handlers.carregar(leitura, doc_id, assinantes_externos)
         doc = carregado["row"]
         try:
             contexto = self.processos.contexto_documental(doc["processo_id"])
@@ -208,7 +207,7 @@ class DocumentosService(ProbedService):
     @rpc(expected_exceptions=EXPECTED)
     def para_download(self, doc_id: str) -> dict[str, Any]:
         """Where the gateway reads an uploaded file from, after the access check."""
-        doc, _, chave = self._legivel(doc_id, para_baixar=True)
+        doc, _, chave = self._legivel(doc_id, assinantes_externos=False)
         self._exigir_valido(doc)
         return self._download(doc, chave)
 
@@ -227,7 +226,7 @@ class DocumentosService(ProbedService):
     def para_leitura(self, doc_id: str) -> dict[str, Any]:
         """One call for the content route: the page of an internal document, or where the
         gateway reads an uploaded file from (one access check, not two)."""
-        doc, _, chave = self._legivel(doc_id, para_baixar=True)
+        doc, _, chave = self._legivel(doc_id, assinantes_externos=False)
         self._exigir_valido(doc)
         if doc["origem"] == "interno":
             return {"origem": "interno", "pagina": self._pagina(doc)}
