@@ -7,8 +7,9 @@ memory per upload stays about one part) while computing the SHA-256 and counting
 the size against a limit (the caller checks the file's format from its first bytes
 before it calls `put_stream`). A file whose size is declared up front and is at most
 `single_put_bytes` goes as one part, that is one PUT instead of four requests
-(bench_documentos: multipart of 10 MB cost the store 1.4-1.9 times a PUT), signed with
-the SHA-256 the reader computed (`ClienteS3`), not a second one.
+(bench_documentos: multipart of 10 MB cost the store 1.4-1.9 times a PUT), sent as the
+chunks it arrived in and signed with the SHA-256 the reader computed (`ClienteS3`), not
+a second one.
 Downloads stream too, hashing as they go.
 
 Object lock (legal hold) is used only where the bucket reports an object lock
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -33,6 +33,7 @@ from typing import Any
 import structlog
 from minio import Minio
 from minio.error import S3Error
+from minio.helpers import genheaders
 from nameko.extensions import DependencyProvider
 from urllib3.exceptions import HTTPError
 
@@ -49,28 +50,53 @@ PAYLOAD_SHA256 = "x-amz-sempapel-payload-sha256"  # ours: read by ClienteS3, nev
 class ClienteS3(Minio):
     """The minio client, signing a body whose SHA-256 the caller already knows.
 
-    Over plain HTTP the SDK signs a request with the SHA-256 of its body (over TLS
-    with UNSIGNED-PAYLOAD), and computes it itself: an upload that has just hashed
-    every byte paid for a second hash, 5.6 ms of the gateway's CPU per 10 MB
-    (bench_documentos). A request whose headers carry PAYLOAD_SHA256 is signed with
-    that value; the header itself is taken out. A wrong value cannot store a wrong
-    object: S3 checks the signed hash against the body (XAmzContentSHA256Mismatch).
+    The SDK signs a request over plain HTTP with the SHA-256 of its body, which it
+    computes itself, and over TLS sends UNSIGNED-PAYLOAD with a Content-MD5 it computes
+    itself: an upload that has just hashed every byte paid for a second pass over them
+    (SHA-256: 5.6 ms of the gateway's CPU per 10 MB, bench_documentos; MD5 over TLS costs
+    more). A request whose headers carry PAYLOAD_SHA256 is signed with that value, over
+    TLS too, and no Content-MD5 is computed; the header itself is taken out. A wrong
+    value cannot store a wrong object: S3 checks the signed hash against the body
+    (XAmzContentSHA256Mismatch).
     """
 
     def _build_headers(
         self,
         host: str,
         headers: dict[str, Any] | None = None,
-        body: bytes | None = None,
+        body: Any = None,
         creds: Any = None,
     ) -> tuple[dict[str, Any], Any]:
         known = headers.pop(PAYLOAD_SHA256, None) if headers else None
-        if known is None or not body or creds is None or self._base_url.is_https:
+        if known is None or not body or creds is None:
             return super()._build_headers(host, headers, body, creds)
         built, date = super()._build_headers(host, headers, None, creds)
         built["Content-Length"] = str(len(body))
         built["x-amz-content-sha256"] = known
         return built, date
+
+    def put_chunks(
+        self, bucket: str, key: str, chunks: tuple[bytes, ...], headers: dict[str, Any]
+    ) -> Any:
+        """One PUT of a body sent as the chunks it arrived in (`headers` must carry
+        PAYLOAD_SHA256): joining them first copied the whole file, and held it twice."""
+        body: Any = chunks[0] if len(chunks) == 1 else BodyInChunks(chunks)
+        return self._put_object(bucket, key, body if chunks else b"", headers)
+
+
+class BodyInChunks:
+    """A request body that urllib3 sends chunk by chunk (its `Content-Length` is set by
+    `ClienteS3`); iterable again, so a retried request sends it whole again."""
+
+    def __init__(self, chunks: tuple[bytes, ...]) -> None:
+        self.chunks = chunks
+        self.nbytes = sum(len(chunk) for chunk in chunks)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    def __len__(self) -> int:
+        return self.nbytes
 
 
 @dataclass(frozen=True)
@@ -118,6 +144,15 @@ class HashingReader:
             self._pending_bytes += len(chunk)
         return True
 
+    def read_chunks(self) -> tuple[bytes, ...]:
+        """All that is left, as the chunks it came in (no join: see ClienteS3.put_chunks)."""
+        while self._pull():
+            pass
+        chunks = tuple(self._pending)
+        self._pending.clear()
+        self._pending_bytes = 0
+        return chunks
+
     def read(self, n: int = -1) -> bytes:
         while (n < 0 or self._pending_bytes < n) and not self._done:
             self._pull()
@@ -141,7 +176,7 @@ class HashingReader:
 
 class ObjectStore:
     def __init__(
-        self, client: Minio, bucket: str, part_bytes: int, single_put_bytes: int = 0
+        self, client: ClienteS3, bucket: str, part_bytes: int, single_put_bytes: int = 0
     ) -> None:
         self.client = client
         self.bucket = bucket
@@ -215,27 +250,23 @@ class ObjectStore:
         if declared_bytes is not None and declared_bytes <= self.single_put_bytes:
             # All of it, hashed and counted on the way in: one PUT, signed with that hash
             # (ClienteS3).
-            data = reader.read()
-            self._call(
-                "put_object",
-                self.client.put_object,
-                self.bucket,
-                key,
-                io.BytesIO(data),  # read whole from its start: BytesIO hands back `data`
-                length=len(data),
-                part_size=max(len(data), MIN_PART_BYTES),
-                content_type=content_type,
-                metadata={
+            chunks = reader.read_chunks()
+            headers = genheaders(
+                {
                     PAYLOAD_SHA256: reader.sha256,
-                    # S3 checks the body against it (over TLS too, where the payload is not
-                    # signed) and keeps it, and asks for a checksum with a legal hold; a
-                    # store without checksums (moto only keeps it, s3rver ignores it) is
-                    # unaffected.
+                    # S3 checks the body against it (as it does the signed hash) and keeps
+                    # it, and asks for a checksum with a legal hold; a store without
+                    # checksums (moto only keeps it, s3rver ignores it) is unaffected.
                     "x-amz-sdk-checksum-algorithm": "SHA256",
                     "x-amz-checksum-sha256": base64.b64encode(reader.digest).decode("ascii"),
                 },
-                legal_hold=hold,
+                None,
+                None,
+                None,
+                hold,
             )
+            headers["Content-Type"] = content_type
+            self._call("put_object", self.client.put_chunks, self.bucket, key, chunks, headers)
             return StoredObject(key, reader.size, reader.sha256, hold)
         self._call(
             "put_object",

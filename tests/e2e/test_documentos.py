@@ -16,6 +16,8 @@ import requests
 from minio import Minio
 from sqlalchemy import text
 
+from services.chassis.object_store import ClienteS3
+
 ITUMBIARA, LUZIANIA = "5211503", "5212501"
 SENHA = "senha-dos-documentos"
 PDF = (
@@ -271,7 +273,7 @@ def test_storage_down_answers_503_and_database_is_unchanged(platform, org, engin
     gateway = platform.containers["gateway"]
     provider = next(d for d in gateway.dependencies if type(d).__name__ == "ObjectStoreProvider")
     real = provider.store.client
-    provider.store.client = Minio("127.0.0.1:9", access_key="x", secret_key="y", secure=False)
+    provider.store.client = ClienteS3("127.0.0.1:9", access_key="x", secret_key="y", secure=False)
     try:
         before = rows(engine, f"SELECT count(*) FROM mun_{ITUMBIARA}.documento")
         answer = upload(platform, org, pid, PDF)

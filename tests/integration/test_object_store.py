@@ -11,7 +11,7 @@ import minio.api
 import minio.error
 import pytest
 
-from services.chassis.object_store import PAYLOAD_SHA256, ObjectStore
+from services.chassis.object_store import PAYLOAD_SHA256, BodyInChunks, ClienteS3, ObjectStore
 
 
 @pytest.fixture
@@ -40,11 +40,25 @@ def signed(monkeypatch) -> list[dict[str, Any]]:
     return seen
 
 
-def test_a_single_put_is_signed_with_the_readers_hash_not_a_second_one(store, signed):
+def test_a_single_put_is_signed_with_the_readers_hash_not_a_second_one(store, signed, monkeypatch):
     data = os.urandom(6 * 1024 * 1024 + 7)
     key = f"mun_0000000/{uuid.uuid4()}"
-    chunks = iter([data[i : i + 256 * 1024] for i in range(0, len(data), 256 * 1024)])
-    stored = store.put_stream(key, chunks, len(data), "application/pdf", declared_bytes=len(data))
+    pieces = [data[i : i + 256 * 1024] for i in range(0, len(data), 256 * 1024)]
+    bodies: list[Any] = []
+    put = ClienteS3._put_object
+
+    def spy_put(self, bucket, name, body, *args, **kwargs):
+        bodies.append(body)
+        return put(self, bucket, name, body, *args, **kwargs)
+
+    monkeypatch.setattr(ClienteS3, "_put_object", spy_put)
+    stored = store.put_stream(
+        key, iter(pieces), len(data), "application/pdf", declared_bytes=len(data)
+    )
+
+    # Sent as the chunks it came in, the very objects: not joined into a copy of the file.
+    assert len(bodies) == 1 and isinstance(bodies[0], BodyInChunks)
+    assert all(a is b for a, b in zip(bodies[0].chunks, pieces, strict=True))
 
     assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
     assert not [s for s in signed if s.get("hashed_bytes", 0) >= len(data)], "hashed twice"
