@@ -80,8 +80,9 @@ class ClienteS3(Minio):
     ) -> Any:
         """One PUT of a body sent as the chunks it arrived in (`headers` must carry
         PAYLOAD_SHA256): joining them first copied the whole file, and held it twice."""
-        body: Any = chunks[0] if len(chunks) == 1 else BodyInChunks(chunks)
-        return self._put_object(bucket, key, body if chunks else b"", headers)
+        # None or one chunk: itself (a join of one does not copy).
+        body = BodyInChunks(chunks) if len(chunks) > 1 else b"".join(chunks)
+        return self._put_object(bucket, key, body, headers)
 
 
 class BodyInChunks:
@@ -153,10 +154,11 @@ class HashingReader:
         self._pending_bytes = 0
         return chunks
 
-    def read(self, n: int = -1) -> bytes:
-        while (n < 0 or self._pending_bytes < n) and not self._done:
+    def read(self, n: int) -> bytes:
+        """Up to `n` bytes: the SDK reads a multipart upload one part at a time."""
+        while self._pending_bytes < n and not self._done:
             self._pull()
-        if n < 0 or n >= self._pending_bytes:
+        if n >= self._pending_bytes:
             out = b"".join(self._pending)
             self._pending.clear()
             self._pending_bytes = 0
@@ -260,10 +262,10 @@ class ObjectStore:
                     "x-amz-sdk-checksum-algorithm": "SHA256",
                     "x-amz-checksum-sha256": base64.b64encode(reader.digest).decode("ascii"),
                 },
-                None,
-                None,
-                None,
-                hold,
+                sse=None,
+                tags=None,
+                retention=None,
+                legal_hold=hold,
             )
             headers["Content-Type"] = content_type
             self._call("put_object", self.client.put_chunks, self.bucket, key, chunks, headers)

@@ -310,7 +310,7 @@ def confirmar_upload(
     """The bytes are stored: record the document, in one transaction with its event.
 
     The key is the caller's own pending upload's, never taken from the call. What the
-    gateway reports (size, hash, legal hold) is recorded as reported: it wrote the object
+    gateway reports (size, hash) is recorded as reported: it wrote the object
     and the store's answer to that PUT is the proof (a HEAD here only asked the same again).
     """
     with uow:
@@ -358,11 +358,7 @@ def confirmar_upload(
         session.execute(delete(upload_pendente).where(upload_pendente.c.id == pendente.id))
         doc = _evento(session, ator, "incluido", doc_id, {}, assinantes=[])
         uow.commit()
-    doc["guarda_permanente"] = meta["guarda_permanente"]
-    if meta["guarda_permanente"]:
-        # Set by the gateway at the PUT where the store has object lock (capability-checked);
-        # elsewhere the record alone protects it: documents are cancelled, never deleted.
-        doc["retencao_legal"] = bool(armazenado.get("retencao_legal"))
+    doc["guarda_permanente"] = meta["guarda_permanente"]  # the gateway reports the hold
     return doc
 
 

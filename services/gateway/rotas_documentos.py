@@ -116,9 +116,12 @@ class RotasDocumentos:
                 "sha256": armazenado.sha256,
                 "tamanho": armazenado.size,
                 "nome_arquivo": upload.filename,
-                "retencao_legal": armazenado.legal_hold,
             },
         )
+        if documento["guarda_permanente"]:
+            # Set by the PUT where the store has object lock (capability-checked); elsewhere
+            # the record alone protects it: documents are cancelled, never deleted.
+            documento["retencao_legal"] = armazenado.legal_hold
         return 201, documento
 
     def _abandonar(self, preparo: dict[str, Any]) -> None:

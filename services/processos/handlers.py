@@ -495,11 +495,10 @@ def _principal_visivel(session: Session, ator: Ator, estado: Processo) -> bool:
 
 
 def _lido(
-    session: Session, ator: Ator, referencia: str, completo: bool = False
+    session: Session, ator: Ator, referencia: str, query: Any = _ACESSO
 ) -> tuple[Any, Processo, dict[str, list[Any]]]:
-    """A process for reading, in one statement (two when found by number), if the caller
-    may read it; else 404."""
-    query = _COMPLETO if completo else _ACESSO
+    """A process for reading, with what `query` gathers around it (`_arredores`), in one
+    statement (two when found by number), if the caller may read it; else 404."""
     row, arredores = _arredores(session, resolver(session, referencia), query)
     estado = _processo(
         row,
@@ -520,7 +519,7 @@ def detalhe(
     A destination unit opening it for the first time receives it (as SEI does): that
     alone takes a transaction, from `escrita`."""
     with leitura:
-        row, estado, arredores = _lido(leitura.session, ator, referencia, completo=True)
+        row, estado, arredores = _lido(leitura.session, ator, referencia, _COMPLETO)
     if ator.unidade_id and estado.situacao_em(ator.unidade_id) == NAO_RECEBIDO:
         uow = escrita()
         with uow:
