@@ -30,7 +30,7 @@ import kombu.exceptions
 import sqlalchemy.exc
 import structlog
 from kombu.entity import PERSISTENT_DELIVERY_MODE
-from nameko.extensions import DependencyProvider
+from nameko.extensions import Extension
 from sqlalchemy import (
     Column,
     Connection,
@@ -55,7 +55,7 @@ from services.chassis.database import engine_from_settings
 from services.chassis.errors import ConfiguracaoInvalida
 from services.chassis.events import EXCHANGE
 from services.chassis.tenant import Tenant
-from services.chassis.tenant_session import TenantEngines, UnitOfWork, tenants_with_table
+from services.chassis.tenant_session import TenantEngines, tenants_with_table
 
 _log = structlog.get_logger("sempapel.outbox")
 
@@ -351,24 +351,8 @@ def _release(connection: kombu.Connection) -> None:
 _STOP = object()
 
 
-class OutboxNotifier:
-    """What a worker gets: tell the relay that a municipality has new events."""
-
-    def __init__(self, relayer: OutboxRelayer) -> None:
-        self._relayer = relayer
-
-    def notify(self, tenant: Tenant) -> None:
-        """Non-blocking; call it after commit (`uow.on_commit`)."""
-        self._relayer.notify(tenant)
-
-    def watch(self, uow: UnitOfWork) -> UnitOfWork:
-        """`uow`, set to wake the relay once it commits (its events go out at once)."""
-        uow.on_commit(lambda: self.notify(uow.tenant))
-        return uow
-
-
-class OutboxRelayer(DependencyProvider):
-    """Runs an OutboxRelay in the service process.
+class OutboxRelayer(Extension):
+    """Runs an OutboxRelay in the service process, as a sub-extension of `TenantDatabase`.
 
     A background greenthread flushes a municipality as soon as a worker calls
     `notify` after its commit, and sweeps every municipality each
@@ -411,7 +395,6 @@ class OutboxRelayer(DependencyProvider):
         )
         self._queue = eventlet.queue.Queue()
         self._queued = set()
-        self._notifier = OutboxNotifier(self)
 
     def start(self) -> None:
         if self.enabled:
@@ -423,9 +406,6 @@ class OutboxRelayer(DependencyProvider):
 
     def kill(self) -> None:
         self._halt(wait=False)
-
-    def get_dependency(self, worker_ctx: Any) -> OutboxNotifier:
-        return self._notifier
 
     def notify(self, tenant: Tenant) -> None:
         """Queue `tenant` for a flush, once however many commits arrive before it runs."""

@@ -12,7 +12,7 @@ commands name a municipality explicitly, through `for_municipio`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, text
@@ -25,6 +25,9 @@ from services.chassis.database import engine_from_settings, reading_engine
 from services.chassis.errors import BancoIndisponivel, NaoAutenticado
 from services.chassis.tenant import SCHEMA_PATTERN, Tenant
 from services.chassis.tokens import TokenService
+
+if TYPE_CHECKING:
+    from services.chassis.outbox import OutboxRelayer
 
 
 class UnitOfWork:
@@ -106,12 +109,23 @@ class TenantEngines:
 
 
 class TenantScope:
-    """What a worker gets: units of work bound to its caller's municipality."""
+    """What a worker gets: units of work bound to its caller's municipality.
 
-    def __init__(self, engines: TenantEngines, worker_ctx: Any, tokens: TokenService) -> None:
+    Units of work that may write wake the service's outbox relay when they commit (when
+    the service has one), so a handler never has to remember to: its events go out at once.
+    """
+
+    def __init__(
+        self,
+        engines: TenantEngines,
+        worker_ctx: Any,
+        tokens: TokenService,
+        relay: OutboxRelayer | None = None,
+    ) -> None:
         self._engines = engines
         self._worker_ctx = worker_ctx
         self._tokens = tokens
+        self._relay = relay
 
     @property
     def tenant(self) -> Tenant:
@@ -126,7 +140,7 @@ class TenantScope:
         return self._engines
 
     def unit_of_work(self) -> UnitOfWork:
-        return self._engines.unit_of_work(self.tenant)
+        return self._announcing(self._engines.unit_of_work(self.tenant))
 
     def reading(self) -> UnitOfWork:
         """The caller's municipality, for reads only (see `TenantEngines.reading`)."""
@@ -135,14 +149,30 @@ class TenantScope:
     def for_municipio(self, ibge: str) -> UnitOfWork:
         """Calls without a token: login (the municipality the user picked) and consumers of
         events (the municipality the event names, validated as an IBGE code)."""
-        return self._engines.unit_of_work(Tenant(ibge))
+        return self._announcing(self._engines.unit_of_work(Tenant(ibge)))
 
     def reading_for_municipio(self, ibge: str) -> UnitOfWork:
         """`for_municipio`, for reads only (see `TenantEngines.reading`)."""
         return self._engines.reading(Tenant(ibge))
 
+    def _announcing(self, uow: UnitOfWork) -> UnitOfWork:
+        if self._relay is not None:
+            relay, tenant = self._relay, uow.tenant
+            uow.on_commit(lambda: relay.notify(tenant))
+        return uow
+
 
 class TenantDatabase(DependencyProvider):
+    """The tenant-scoped database of a service; with `relay`, its outbox relay too.
+
+    `TenantDatabase(relay=OutboxRelayer(outbox, SOURCE))`: the relay is a sub-extension
+    (nameko binds and runs it with the container) and every writing unit of work wakes it
+    after its commit.
+    """
+
+    def __init__(self, relay: OutboxRelayer | None = None) -> None:
+        self.relay = relay
+
     def setup(self) -> None:
         settings = Settings.from_env()
         self.tokens = TokenService.from_settings(settings)
@@ -152,7 +182,7 @@ class TenantDatabase(DependencyProvider):
         self.engines.dispose()
 
     def get_dependency(self, worker_ctx: Any) -> TenantScope:
-        return TenantScope(self.engines, worker_ctx, self.tokens)
+        return TenantScope(self.engines, worker_ctx, self.tokens, self.relay)
 
 
 def tenants_with_table(engine: Engine, table_name: str) -> list[Tenant]:

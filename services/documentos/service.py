@@ -74,8 +74,7 @@ extracao = ConsumidorDaExtracao.decorator
 class DocumentosService(ProbedService):
     name = "documentos"
 
-    db = TenantDatabase()
-    relayer = OutboxRelayer(outbox, SOURCE)
+    db = TenantDatabase(relay=OutboxRelayer(outbox, SOURCE))
     diretorios = TtlCacheProvider("catalog_cache_seconds")  # tenancy.diretorio() by IBGE
     store = ObjectStoreProvider()
     extratores = ExtratoresProvider()
@@ -147,7 +146,7 @@ class DocumentosService(ProbedService):
     def confirmar_upload(self, upload_id: str, armazenado: dict[str, Any]) -> dict[str, Any]:
         """The gateway stored the bytes (under a legal hold where it had to): record them."""
         return handlers.confirmar_upload(
-            self.relayer.watch(self.db.unit_of_work()),
+            self.db.unit_of_work(),
             self.call.ator,
             self._diretorio(),
             upload_id,
@@ -172,7 +171,7 @@ class DocumentosService(ProbedService):
         contexto = self.processos.contexto_documental(processo)
         diretorio = self._diretorio_com(dados.get("tipo_documento"))
         return handlers.criar_interno(
-            self.relayer.watch(self.db.unit_of_work()),
+            self.db.unit_of_work(),
             self.call.ator,
             contexto,
             diretorio,
@@ -182,9 +181,7 @@ class DocumentosService(ProbedService):
     @rpc(expected_exceptions=EXPECTED)
     def editar(self, doc_id: str, html: str) -> dict[str, Any]:
         self._legivel(doc_id)
-        return handlers.editar_interno(
-            self.relayer.watch(self.db.unit_of_work()), self.call.ator, doc_id, html
-        )
+        return handlers.editar_interno(self.db.unit_of_work(), self.call.ator, doc_id, html)
 
     # Reading
 
@@ -271,9 +268,7 @@ class DocumentosService(ProbedService):
         signatario = self.auth.confirmar_senha(senha)  # 401 senha_incorreta: no signature
         ator = self.call.ator
         sigla = self._diretorio()["unidades"].get(ator.unidade_id or "", {}).get("sigla")
-        return handlers.assinar(
-            self.relayer.watch(self.db.unit_of_work()), ator, doc_id, cargo, signatario, sigla
-        )
+        return handlers.assinar(self.db.unit_of_work(), ator, doc_id, cargo, signatario, sigla)
 
     @rpc(expected_exceptions=EXPECTED)
     def cancelar(self, doc_id: str, motivo: str) -> dict[str, Any]:
@@ -289,7 +284,7 @@ class DocumentosService(ProbedService):
                 "O processo não está aberto na sua unidade.",
                 code="processo_nao_aberto_na_unidade",
             )
-        return handlers.cancelar(self.relayer.watch(self.db.unit_of_work()), ator, doc_id, motivo)
+        return handlers.cancelar(self.db.unit_of_work(), ator, doc_id, motivo)
 
     @rpc(expected_exceptions=EXPECTED)
     def conferir(self, municipio: str, codigo: str, crc: str) -> dict[str, Any]:
@@ -319,7 +314,7 @@ class DocumentosService(ProbedService):
                 texto = self.extratores.extrair(arquivo["formato"], arquivo["chave"])
             except conteudo.TextoIndisponivel as exc:  # a store that is down is raised
                 erro = str(exc) or "texto indisponível"
-        uow = self.relayer.watch(self.db.for_municipio(tenant.ibge))
+        uow = self.db.for_municipio(tenant.ibge)
         handlers.registrar_texto(uow, doc["id"], texto, erro, evento_recebido["id"])
 
 

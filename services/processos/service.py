@@ -22,8 +22,7 @@ EXPECTED = SemPapelError
 class ProcessosService(ProbedService):
     name = "processos"
 
-    db = TenantDatabase()
-    relayer = OutboxRelayer(outbox, SOURCE)
+    db = TenantDatabase(relay=OutboxRelayer(outbox, SOURCE))
     diretorios = TtlCacheProvider("catalog_cache_seconds")  # tenancy.diretorio() by IBGE
     tenancy = ServiceRpc("tenancy")
     auth = ServiceRpc("auth")
@@ -95,16 +94,14 @@ class ProcessosService(ProbedService):
         )
         if novidade:  # created after the cached copy was read?
             diretorio = self._diretorio(fresco=True)
-        return handlers.gerar(
-            self.relayer.watch(self.db.unit_of_work()), self.call.ator, diretorio, dict(dados)
-        )
+        return handlers.gerar(self.db.unit_of_work(), self.call.ator, diretorio, dict(dados))
 
     @rpc(expected_exceptions=EXPECTED)
     def obter(self, referencia: str) -> dict[str, Any]:
         return self._siglas(
             handlers.detalhe(
                 self.db.reading(),
-                lambda: self.relayer.watch(self.db.unit_of_work()),
+                lambda: self.db.unit_of_work(),
                 self.call.ator,
                 referencia,
             )
@@ -133,7 +130,7 @@ class ProcessosService(ProbedService):
     def enviar(self, referencia: str, destinos: list[str], manter_aberto: bool = False) -> dict:
         ids = self._unidades(list(destinos))
         feito = handlers.enviar(
-            self.relayer.watch(self.db.unit_of_work()),
+            self.db.unit_of_work(),
             self.call.ator,
             referencia,
             ids,
@@ -143,34 +140,30 @@ class ProcessosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def receber(self, referencia: str) -> None:
-        handlers.receber(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
+        handlers.receber(self.db.unit_of_work(), self.call.ator, referencia)
 
     @rpc(expected_exceptions=EXPECTED)
     def concluir(self, referencia: str) -> None:
-        handlers.concluir(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
+        handlers.concluir(self.db.unit_of_work(), self.call.ator, referencia)
 
     @rpc(expected_exceptions=EXPECTED)
     def reabrir(self, referencia: str) -> None:
-        handlers.reabrir(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
+        handlers.reabrir(self.db.unit_of_work(), self.call.ator, referencia)
 
     @rpc(expected_exceptions=EXPECTED)
     def atribuir(self, referencia: str, login: str | None) -> dict[str, Any]:
         ator = self.call.ator
         usuario = self._usuario(login, ator.unidade_id) if login else None
-        return handlers.atribuir(
-            self.relayer.watch(self.db.unit_of_work()), ator, referencia, usuario
-        )
+        return handlers.atribuir(self.db.unit_of_work(), ator, referencia, usuario)
 
     @rpc(expected_exceptions=EXPECTED)
     def marcar(self, referencia: str, texto: str | None) -> None:
-        handlers.marcar(
-            self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia, texto
-        )
+        handlers.marcar(self.db.unit_of_work(), self.call.ator, referencia, texto)
 
     @rpc(expected_exceptions=EXPECTED)
     def sobrestar(self, referencia: str, motivo: str, sobrestado: bool = True) -> None:
         handlers.sobrestar(
-            self.relayer.watch(self.db.unit_of_work()),
+            self.db.unit_of_work(),
             self.call.ator,
             referencia,
             motivo,
@@ -179,20 +172,16 @@ class ProcessosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def anexar(self, referencia: str, outro: str, motivo: str) -> dict[str, Any]:
-        return handlers.anexar(
-            self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia, outro, motivo
-        )
+        return handlers.anexar(self.db.unit_of_work(), self.call.ator, referencia, outro, motivo)
 
     @rpc(expected_exceptions=EXPECTED)
     def desanexar(self, referencia: str, outro: str, motivo: str) -> None:
-        handlers.desanexar(
-            self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia, outro, motivo
-        )
+        handlers.desanexar(self.db.unit_of_work(), self.call.ator, referencia, outro, motivo)
 
     @rpc(expected_exceptions=EXPECTED)
     def relacionar(self, referencia: str, outro: str, relacionar: bool = True) -> None:
         handlers.relacionar(
-            self.relayer.watch(self.db.unit_of_work()),
+            self.db.unit_of_work(),
             self.call.ator,
             referencia,
             outro,
@@ -201,13 +190,13 @@ class ProcessosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def dar_ciencia(self, referencia: str) -> None:
-        handlers.dar_ciencia(self.relayer.watch(self.db.unit_of_work()), self.call.ator, referencia)
+        handlers.dar_ciencia(self.db.unit_of_work(), self.call.ator, referencia)
 
     @rpc(expected_exceptions=EXPECTED)
     def credencial(self, referencia: str, login: str, conceder: bool) -> None:
         usuario = self._usuario(login)
         handlers.credenciar(
-            self.relayer.watch(self.db.unit_of_work()),
+            self.db.unit_of_work(),
             self.call.ator,
             referencia,
             usuario,
@@ -225,7 +214,7 @@ class ProcessosService(ProbedService):
     )
     def documento_mudou(self, evento_recebido: dict[str, Any]) -> None:
         """History and effective level follow the process's documents (at least once, deduped)."""
-        uow = self.relayer.watch(self.db.for_municipio(tenant_do_evento(evento_recebido).ibge))
+        uow = self.db.for_municipio(tenant_do_evento(evento_recebido).ibge)
         handlers.aplicar_evento_documento(uow, evento_recebido, recebidos)
 
     @rpc(expected_exceptions=EXPECTED)

@@ -18,7 +18,6 @@ import eventlet
 import kombu
 import pytest
 from nameko.containers import ServiceContainer
-from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select, text, update
@@ -26,7 +25,6 @@ from sqlalchemy.dialects import oracle
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from services.chassis.config import Settings
-from services.chassis.database import engine_from_settings
 from services.chassis.events import EXCHANGE
 from services.chassis.outbox import (
     CONTENT_TYPE,
@@ -38,7 +36,7 @@ from services.chassis.outbox import (
 )
 from services.chassis.schema_migrations import tenant_metadata
 from services.chassis.tenant import Tenant
-from services.chassis.tenant_session import TenantEngines
+from services.chassis.tenant_session import TenantDatabase, TenantEngines
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -393,32 +391,20 @@ def test_sweep_purges_events_sent_longer_ago_than_the_retention(schemas, setting
         relay.close()
 
 
-# -- the dependency provider in a real nameko container ------------------------
-
-
-class Engines(DependencyProvider):
-    def setup(self) -> None:
-        self.engines = TenantEngines(engine_from_settings(Settings.from_env(), pool_size=2))
-
-    def stop(self) -> None:
-        self.engines.engine.dispose()
-
-    def get_dependency(self, worker_ctx):
-        return self.engines
+# -- the relay in a real nameko container, wired by TenantDatabase ----------------
 
 
 def service_class(service_name: str) -> type:
     class Servico:
         name = service_name
-        engines = Engines()
-        relayer = OutboxRelayer(TABLE, SOURCE)
+        db = TenantDatabase(relay=OutboxRelayer(TABLE, SOURCE))
 
         @rpc
         def gerar(self, ibge: str, assunto: str) -> str:
-            tenant = Tenant(ibge)
-            with self.engines.unit_of_work(tenant) as uow:
+            """No notify here: the unit of work from TenantDatabase wakes the relay itself."""
+            uow = self.db.for_municipio(ibge)
+            with uow:
                 event_id = record_event(uow.session, TABLE, TIPO, assunto, {"assunto": assunto})
-                uow.on_commit(lambda: self.relayer.notify(tenant))
                 uow.commit()
             return event_id
 
@@ -450,8 +436,9 @@ def call_gerar(settings: Settings, running: ServiceContainer, assunto: str) -> s
 
 
 def relayer_of(running: ServiceContainer) -> OutboxRelayer:
-    [relayer] = [d for d in running.dependencies if isinstance(d, OutboxRelayer)]
-    return relayer
+    [db] = [d for d in running.dependencies if isinstance(d, TenantDatabase)]
+    assert db.relay in running.subextensions  # set up, started and stopped with the container
+    return db.relay
 
 
 def test_relayer_publishes_on_commit_without_waiting_for_the_sweep(
