@@ -11,7 +11,7 @@ process imports no service code:
                                     "segundos", "clientes", "explicar_acima_ms"}
 
 `indexar` generates `processos` processes and `documentos` documents in the
-shapes their events carry (`services/processos/eventos.py`,
+shapes their events carry (`services/processos/events.py`,
 `services/documentos/eventos.py`): Portuguese administrative text from a
 vocabulary by subject (the process type's area and the generating unit's),
 Zipf-weighted, stop words included; document bodies of 150 to 450 words with
@@ -76,7 +76,7 @@ from services.chassis.outbox import OutboxRelay, cloud_event
 from services.chassis.tenant import schema_for
 from services.chassis.tenant_session import TenantEngines
 from services.documentos import eventos as doc_eventos
-from services.processos import eventos as proc_eventos
+from services.processos import events as proc_eventos
 from services.processos import nup
 
 PREFIXO = "99999999"  # NIPE prefix of the generated processes (not the municipality's)

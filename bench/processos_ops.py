@@ -8,9 +8,9 @@ process imports no service code:
 
 `carregar` writes `quantos` processes open in unit `sigla` straight into the
 municipality's schema with COPY, one transaction, then ANALYZEs the tables.
-Each row is what `services/processos/handlers.py::gerar` inserts: `processo`,
+Each row is what `services/processos/handlers/commands.py::gerar` writes: `processo`,
 `interessado`, `proc_unidade` (situacao 'aberto', received at creation) and
-`andamento` (seq 1, 'gerado', details "{}"). What the API decides (type, plan
+`andamento` (seq 1, 'gerado', its number in the details). What the API decides (type, plan
 code, access level, interested party, unit, user) is copied from the newest
 process that the API opened in that unit, which must exist. The numbers are
 NIPE with prefix `prefixo` (not the municipality's own prefix, so no clash),
@@ -21,7 +21,7 @@ process, so the API's processes stay on top of the inbox. No outbox event is
 written: the relay would publish them all and disturb the measures.
 
 `cursores` gives the `apos` cursor of every page after the first (`limite`
-per page, newest change first), made by `services.processos.handlers._cursor`
+per page, newest change first), made by `services.processos.handlers.reads.cursor`
 from the same order as the inbox's query: the cursors a client following
 `proxima` gets. The benchmark checks a few of them against the API.
 
@@ -47,7 +47,8 @@ from sqlalchemy.engine import make_url
 
 from services.chassis.config import Settings
 from services.chassis.tenant import schema_for
-from services.processos import handlers, nup
+from services.processos import nup
+from services.processos.handlers import reads
 from services.processos.tables import andamento, interessado, processo, processo_unidade
 
 CHUNK = 10_000
@@ -150,11 +151,12 @@ def cmd_carregar(ibge: str, sigla: str, quantos: int, prefixo: str) -> dict[str,
                     quando = mais_antigo - timedelta(seconds=n)
                     ultimo_por_ano[quando.year] = max(ultimo_por_ano.get(quando.year, 0), n)
                     pid = uuid.uuid4().hex
+                    numero = nup.gerar("nipe", prefixo, n, quando.year)
                     lote[processo.name].append(
                         {
                             **modelo,
                             "id": pid,
-                            "numero": nup.gerar("nipe", prefixo, n, quando.year).digitos,
+                            "numero": numero.digitos,
                             "formato": "nipe",
                             "ano": quando.year,
                             "especificacao": f"Processo de carga {n}",
@@ -188,7 +190,7 @@ def cmd_carregar(ibge: str, sigla: str, quantos: int, prefixo: str) -> dict[str,
                             "seq": 1,
                             "tipo": "gerado",
                             "criado_em": quando,
-                            "detalhes": "{}",
+                            "detalhes": json.dumps({"numero": numero.formatado}),
                         }
                     )
                 for table in TABELAS:
@@ -255,7 +257,7 @@ def cmd_cursores(ibge: str, sigla: str, limite: int) -> dict[str, Any]:
             total = cur.fetchone()[0]
     finally:
         conn.close()
-    return {"total": total, "cursores": [handlers._cursor(quando, pid) for quando, pid, _ in rows]}
+    return {"total": total, "cursores": [reads.cursor(quando, pid) for quando, pid, _ in rows]}
 
 
 def main() -> None:

@@ -1,101 +1,118 @@
-"""Rebuilding the index from the database, while live events keep flowing.
+"""Rebuilding the index from the owning services' snapshots, while live events keep flowing.
 
-Every entry is written with the version the database holds now: a live event
-with a newer version wins over the rebuild, an older one loses to it, so the
-index ends equal to the database whatever the interleaving. Reads the
-processes' and documents' records through their services' own snapshot code
-(the same shapes their events carry), in pages.
+processos and documentos each answer a public, paged snapshot RPC (`snapshot`) with
+their records in the shapes their events carry; busca reads only that, never their
+tables. Every entry is written with the version the owner holds now: a live event
+with a newer version wins over the rebuild, an older one loses to it, so the index
+ends equal to the owners' data whatever the interleaving.
+
+The snapshots see a whole municipality regardless of access rules, so they answer
+only a platform system's token (`TokenService.issue_sistema`), for one municipality.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.busca import indice
+from services.chassis.call_context import TOKEN_KEY
+from services.chassis.config import Settings
+from services.chassis.remote_errors import register_remote_errors
 from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines, tenants_with_table
-from services.documentos import handlers as documentos
-from services.documentos.tables import contador, documento
-from services.documentos.tables import documento_texto as doc_texto
-from services.processos import handlers as processos
-from services.processos.tables import processo
+from services.chassis.tokens import TokenService
 
 PAGINA = 500
+SISTEMA = "reindexacao"
+
+
+class Fonte(Protocol):
+    """Pages of one municipality's records: {"itens", "proxima", "total"}."""
+
+    def processos(self, apos: str | None, limite: int) -> dict[str, Any]: ...
+    def documentos(self, apos: str | None, limite: int) -> dict[str, Any]: ...
+
+
+class FontePorRpc:
+    """The owners' `snapshot` RPCs, called as the platform's reindexing system."""
+
+    def __init__(self, cluster: Any) -> None:
+        self._cluster = cluster
+
+    def processos(self, apos: str | None, limite: int) -> dict[str, Any]:
+        return self._cluster.processos.snapshot(apos, limite)
+
+    def documentos(self, apos: str | None, limite: int) -> dict[str, Any]:
+        return self._cluster.documentos.snapshot(apos, limite)
+
+
+def conectar(settings: Settings, tenant: Tenant, timeout: float | None = None) -> ClusterRpcProxy:
+    """A standalone RPC client acting as the reindexing system in `tenant` (a context
+    manager whose value `FontePorRpc` takes)."""
+    register_remote_errors()
+    token = TokenService.from_settings(settings).issue_sistema(SISTEMA, tenant.ibge)
+    return ClusterRpcProxy(
+        settings.nameko_config(),
+        context_data={TOKEN_KEY: token},
+        timeout=timeout or settings.rpc_timeout_seconds * 6,
+    )
 
 
 def municipios(engines: TenantEngines) -> list[Tenant]:
+    """The municipalities with a search index here (busca's own table)."""
     return tenants_with_table(engines.engine, "busca_entrada")
 
 
-def contar(engines: TenantEngines, tenant: Tenant) -> int:
-    with engines.unit_of_work(tenant) as uow:
-        n = uow.session.execute(select(processo.c.id)).all()
-        d = uow.session.execute(select(documento.c.id)).all()
-    return len(n) + len(d)
+def _todas(pagina: Callable[[str | None, int], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    apos: str | None = None
+    while True:
+        resposta = pagina(apos, PAGINA)
+        yield resposta
+        apos = resposta["proxima"]
+        if apos is None:
+            return
 
 
-def paginas(engines: TenantEngines, tenant: Tenant) -> Iterator[list[indice.Entrada]]:
-    """The municipality's entries, processes first (documents take their access)."""
-    with engines.unit_of_work(tenant) as uow:
-        ids = list(uow.session.scalars(select(processo.c.id).order_by(processo.c.id)))
+def paginas(fonte: Fonte, total: Callable[[int], None] = lambda n: None) -> Iterator[list[Any]]:
+    """The municipality's entries, processes first (documents take their access); `total`
+    is told how many records there are, from the first page of each kind."""
     do_processo: dict[str, indice.Entrada] = {}
-    for inicio in range(0, len(ids), PAGINA):
-        with engines.unit_of_work(tenant) as uow:
-            pagina = [
-                indice.de_processo(processos._snapshot(uow.session, pid))
-                for pid in ids[inicio : inicio + PAGINA]
-            ]
+    for resposta in _todas(fonte.processos):
+        if resposta.get("total") is not None:
+            total(int(resposta["total"]))
+        pagina = [indice.de_processo(p) for p in resposta["itens"]]
         do_processo.update({e.processo_id: e for e in pagina})
         yield pagina
-    with engines.unit_of_work(tenant) as uow:
-        doc_ids = list(uow.session.scalars(select(documento.c.id).order_by(documento.c.id)))
-    for inicio in range(0, len(doc_ids), PAGINA):
-        with engines.unit_of_work(tenant) as uow:
-            s = uow.session
-            rows = s.execute(
-                select(documento).where(documento.c.id.in_(doc_ids[inicio : inicio + PAGINA]))
-            ).all()
-            textos = dict(
-                s.execute(
-                    select(doc_texto.c.documento_id, doc_texto.c.texto).where(
-                        doc_texto.c.documento_id.in_([r.id for r in rows])
-                    )
-                ).all()
+    for resposta in _todas(fonte.documentos):
+        if resposta.get("total") is not None:
+            total(int(resposta["total"]))
+        yield [
+            indice.de_documento(
+                item["documento"],
+                item["seq"],
+                do_processo.get(item["documento"]["processo_id"]),
+                item["texto"],
             )
-            seqs = dict(
-                s.execute(
-                    select(contador.c.chave, contador.c.ultimo).where(
-                        contador.c.chave.in_({f"seq:{r.processo_id}" for r in rows})
-                    )
-                ).all()
-            )
-            pagina = [
-                indice.de_documento(
-                    documentos.resumo(r, documentos._assinantes(s, r.id)),
-                    seqs.get(f"seq:{r.processo_id}", 0),
-                    do_processo.get(r.processo_id),
-                    textos.get(r.id),
-                )
-                for r in rows
-            ]
-        yield pagina
+            for item in resposta["itens"]
+        ]
 
 
 def reindexar(
-    engines: TenantEngines,
+    fonte: Fonte,
     backend: Any,
     tenant: Tenant,
     progresso: Callable[[int], None] = lambda n: None,
+    total: Callable[[int], None] = lambda n: None,
 ) -> int:
-    total = 0
-    for pagina in paginas(engines, tenant):
+    feitos = 0
+    for pagina in paginas(fonte, total):
         backend.indexar(tenant.ibge, pagina)
         for entrada in pagina:
             if entrada.tipo == "documento" and entrada.texto:
                 backend.definir_texto(tenant.ibge, entrada)
-        total += len(pagina)
+        feitos += len(pagina)
         progresso(len(pagina))
-    return total
+    return feitos

@@ -9,12 +9,12 @@ and request id to every log line of the worker.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from nameko.extensions import DependencyProvider
 
+from services.chassis.ator import Ator
 from services.chassis.config import Settings
 from services.chassis.errors import AcessoNegado, NaoAutenticado, SemPapelError, TokenInvalido
 from services.chassis.tokens import Identity, TokenService
@@ -40,15 +40,6 @@ def identity_of(worker_ctx: Any, tokens: TokenService) -> Identity | None:
             identity = None
     worker_ctx._sempapel_identity = identity
     return identity
-
-
-@dataclass(frozen=True)
-class Ator:
-    """Who acts in a command: the user and the current unit (None before one is chosen)."""
-
-    usuario_id: str
-    login: str
-    unidade_id: str | None
 
 
 class Call:
@@ -85,6 +76,17 @@ class Call:
             raise AcessoNegado(
                 "Apenas o administrador do município pode fazer esta alteração.",
                 code="requer_administrador",
+            )
+        return identity
+
+    def require_sistema(self) -> Identity:
+        """The caller, if it is one of the platform's systems (a system token); 403 otherwise.
+        For internal RPCs that see a whole municipality regardless of access rules."""
+        identity = self.identity
+        if identity.sistema is None:
+            raise AcessoNegado(
+                "Apenas os sistemas da plataforma podem fazer esta chamada.",
+                code="requer_sistema",
             )
         return identity
 

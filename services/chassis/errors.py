@@ -1,9 +1,11 @@
 """Errors that cross service boundaries with a stable code and a Portuguese message.
 
-Every class is registered with nameko so that it arrives at the caller as the
-same type (not a generic RemoteError); the gateway maps `status` and `code` to
-its HTTP answer in one place. Constructor arguments are positional and
-JSON-safe because nameko rebuilds the instance as ``cls(*exc_args)``.
+Every subclass is listed in `REMOTE_TYPES` as it is defined, and the RPC modules
+register that list with nameko (`services/chassis/remote_errors.py`) so that an error
+arrives at the caller as the same type (not a generic RemoteError); the gateway maps
+`status` and `code` to its HTTP answer in one place. Constructor arguments are
+positional and JSON-safe because nameko rebuilds the instance as ``cls(*exc_args)``.
+This module imports no framework: domain modules raise these errors.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nameko.exceptions import deserialize_to_instance
+# "module.Class" -> class, the way nameko names an exception type on the wire.
+REMOTE_TYPES: dict[str, type[SemPapelError]] = {}
 
 
 class SemPapelError(Exception):
@@ -34,6 +37,10 @@ class SemPapelError(Exception):
         self.details = details or {}
         super().__init__(self.message, self.code, json.dumps(self.details, ensure_ascii=False))
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        REMOTE_TYPES[f"{cls.__module__}.{cls.__name__}"] = cls
+
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
@@ -43,90 +50,73 @@ class SemPapelError(Exception):
         return {"error": error}
 
 
-def _register(cls: type[SemPapelError]) -> type[SemPapelError]:
-    return deserialize_to_instance(cls)
-
-
-@_register
 class RequisicaoInvalida(SemPapelError):
     status = 400
 
 
-@_register
 class DadosInvalidos(SemPapelError):
     status = 422
     code = "dados_invalidos"
     message = "Dados inválidos."
 
 
-@_register
 class NaoAutenticado(SemPapelError):
     status = 401
     code = "nao_autenticado"
     message = "Autenticação necessária."
 
 
-@_register
 class TokenInvalido(NaoAutenticado):
     code = "token_invalido"
     message = "Token de acesso inválido ou expirado."
 
 
-@_register
 class CredenciaisInvalidas(NaoAutenticado):
     code = "credenciais_invalidas"
     message = "Município, usuário ou senha incorretos."
 
 
-@_register
 class AcessoNegado(SemPapelError):
     status = 403
     code = "acesso_negado"
     message = "Acesso negado."
 
 
-@_register
 class MunicipioSuspenso(AcessoNegado):
     code = "municipio_suspenso"
     message = "O acesso deste município está suspenso. Procure a administração estadual."
 
 
-@_register
 class NaoEncontrado(SemPapelError):
     status = 404
     code = "nao_encontrado"
     message = "Recurso não encontrado."
 
 
-@_register
 class Conflito(SemPapelError):
     status = 409
     code = "conflito"
     message = "A operação conflita com o estado atual."
 
 
-@_register
 class UsuarioBloqueado(SemPapelError):
     status = 429
     code = "usuario_bloqueado"
     message = "Conta bloqueada temporariamente após tentativas de acesso inválidas."
 
 
-@_register
 class TipoNaoSuportado(SemPapelError):
     status = 415
     code = "tipo_de_conteudo_nao_suportado"
     message = "Tipo de conteúdo não suportado."
 
 
-@_register
 class ArquivoGrandeDemais(SemPapelError):
     status = 413
     code = "arquivo_grande_demais"
     message = "O arquivo excede o tamanho máximo permitido."
 
 
-@_register
 class ServicoIndisponivel(SemPapelError):
     status = 503
     code = "servico_indisponivel"
@@ -137,13 +127,11 @@ class ConfiguracaoInvalida(RuntimeError):
     """A deployment mistake: raised at start-up, never returned to a user."""
 
 
-@_register
 class ArmazenamentoIndisponivel(ServicoIndisponivel):
     code = "armazenamento_indisponivel"
     message = "O armazenamento de documentos está indisponível. Tente novamente em instantes."
 
 
-@_register
 class ConteudoCorrompido(SemPapelError):
     """The stored bytes no longer match the hash recorded when they were stored."""
 
@@ -152,7 +140,6 @@ class ConteudoCorrompido(SemPapelError):
     message = "O conteúdo armazenado não confere com o registrado. A equipe foi notificada."
 
 
-@_register
 class BancoIndisponivel(ServicoIndisponivel):
     code = "banco_indisponivel"
     message = "O banco de dados está indisponível. Tente novamente em instantes."

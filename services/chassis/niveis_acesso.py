@@ -24,6 +24,17 @@ def validar_nivel(nivel: object) -> str:
     return str(nivel)
 
 
+def nivel_permite_ler(nivel: str, passou_pela_unidade: bool, credenciado: bool) -> bool:
+    """Who may read what carries `nivel` (a process, or a document of one): público, everyone
+    in the municipality; restrito, the units the process has reached; sigiloso, the
+    process's credentialed users."""
+    if nivel == "publico":
+        return True
+    if nivel == "restrito":
+        return passou_pela_unidade
+    return credenciado
+
+
 def mais_restritivo(niveis: Iterable[str]) -> str:
     """The effective level of a process: the most restrictive of its own and its documents'."""
     return max(niveis, key=NIVEIS.index, default="publico")

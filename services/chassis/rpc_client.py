@@ -19,6 +19,9 @@ from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
 
 from services.chassis.config import Settings
 from services.chassis.errors import ServicoIndisponivel
+from services.chassis.remote_errors import register_remote_errors
+
+register_remote_errors()
 
 
 class _TimedMethodProxy(MethodProxy):

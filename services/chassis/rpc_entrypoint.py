@@ -27,6 +27,10 @@ from nameko.constants import (
     SERIALIZER_CONFIG_KEY,
 )
 
+from services.chassis.remote_errors import register_remote_errors
+
+register_remote_errors()
+
 
 class TransientReplyPublisher(Publisher):
     delivery_mode = TRANSIENT_DELIVERY_MODE

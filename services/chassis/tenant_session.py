@@ -11,7 +11,8 @@ commands name a municipality explicitly, through `for_municipio`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from nameko.extensions import DependencyProvider
@@ -30,17 +31,31 @@ if TYPE_CHECKING:
     from services.chassis.outbox import OutboxRelayer
 
 
-class UnitOfWork:
-    """One transaction in one municipality's schema; leaving it without commit rolls back."""
+# A service's repositories, by the attribute name a unit of work gives them under
+# (`{"processos": ProcessoRepository}` -> `uow.processos`), each built from the session.
+Repositories = Mapping[str, Callable[[Session, Tenant], Any]]
+NO_REPOSITORIES: Repositories = MappingProxyType({})
 
-    def __init__(self, engine: Engine, tenant: Tenant) -> None:
+
+class UnitOfWork:
+    """One transaction in one municipality's schema; leaving it without commit rolls back.
+
+    Inside `with uow:` each of the service's repositories is an attribute, bound to the
+    session (cosmicpython's unit of work: handlers load, call the domain, commit)."""
+
+    def __init__(
+        self, engine: Engine, tenant: Tenant, repositories: Repositories = NO_REPOSITORIES
+    ) -> None:
         self.tenant = tenant
         self._engine = engine
+        self._repositories = repositories
         self.session: Session | None = None
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(bind=self._engine, expire_on_commit=False)
+        for name, repository in self._repositories.items():
+            setattr(self, name, repository(self.session, self.tenant))
         return self
 
     def on_commit(self, callback: Callable[[], None]) -> None:
@@ -98,14 +113,16 @@ class TenantEngines:
         if self._reader is not None:
             self._reader.dispose()
 
-    def unit_of_work(self, tenant: Tenant) -> UnitOfWork:
-        return UnitOfWork(self.for_tenant(tenant), tenant)
+    def unit_of_work(
+        self, tenant: Tenant, repositories: Repositories = NO_REPOSITORIES
+    ) -> UnitOfWork:
+        return UnitOfWork(self.for_tenant(tenant), tenant, repositories)
 
-    def reading(self, tenant: Tenant) -> UnitOfWork:
+    def reading(self, tenant: Tenant, repositories: Repositories = NO_REPOSITORIES) -> UnitOfWork:
         """A unit of work for reads only: each statement on its own, on the autocommit pool,
         with no BEGIN and no ROLLBACK around them (two round trips of a read's four).
         Each statement sees what is committed, as in a READ COMMITTED transaction."""
-        return UnitOfWork(self.for_tenant(tenant, read_only=True), tenant)
+        return UnitOfWork(self.for_tenant(tenant, read_only=True), tenant, repositories)
 
 
 class TenantScope:
@@ -121,11 +138,13 @@ class TenantScope:
         worker_ctx: Any,
         tokens: TokenService,
         relay: OutboxRelayer | None = None,
+        repositories: Repositories = NO_REPOSITORIES,
     ) -> None:
         self._engines = engines
         self._worker_ctx = worker_ctx
         self._tokens = tokens
         self._relay = relay
+        self._repositories = repositories
 
     @property
     def tenant(self) -> Tenant:
@@ -140,20 +159,20 @@ class TenantScope:
         return self._engines
 
     def unit_of_work(self) -> UnitOfWork:
-        return self._announcing(self._engines.unit_of_work(self.tenant))
+        return self._announcing(self._engines.unit_of_work(self.tenant, self._repositories))
 
     def reading(self) -> UnitOfWork:
         """The caller's municipality, for reads only (see `TenantEngines.reading`)."""
-        return self._engines.reading(self.tenant)
+        return self._engines.reading(self.tenant, self._repositories)
 
     def for_municipio(self, ibge: str) -> UnitOfWork:
         """Calls without a token: login (the municipality the user picked) and consumers of
         events (the municipality the event names, validated as an IBGE code)."""
-        return self._announcing(self._engines.unit_of_work(Tenant(ibge)))
+        return self._announcing(self._engines.unit_of_work(Tenant(ibge), self._repositories))
 
     def reading_for_municipio(self, ibge: str) -> UnitOfWork:
         """`for_municipio`, for reads only (see `TenantEngines.reading`)."""
-        return self._engines.reading(Tenant(ibge))
+        return self._engines.reading(Tenant(ibge), self._repositories)
 
     def _announcing(self, uow: UnitOfWork) -> UnitOfWork:
         if self._relay is not None:
@@ -165,13 +184,18 @@ class TenantScope:
 class TenantDatabase(DependencyProvider):
     """The tenant-scoped database of a service; with `relay`, its outbox relay too.
 
-    `TenantDatabase(relay=OutboxRelayer(outbox, SOURCE))`: the relay is a sub-extension
-    (nameko binds and runs it with the container) and every writing unit of work wakes it
-    after its commit.
+    `TenantDatabase(relay=OutboxRelayer(outbox, SOURCE), repositories={...})`: the relay is
+    a sub-extension (nameko binds and runs it with the container) and every writing unit of
+    work wakes it after its commit; every unit of work carries the repositories.
     """
 
-    def __init__(self, relay: OutboxRelayer | None = None) -> None:
+    def __init__(
+        self,
+        relay: OutboxRelayer | None = None,
+        repositories: Repositories | None = None,
+    ) -> None:
         self.relay = relay
+        self.repositories = dict(repositories or {})
 
     def setup(self) -> None:
         settings = Settings.from_env()
@@ -182,7 +206,7 @@ class TenantDatabase(DependencyProvider):
         self.engines.dispose()
 
     def get_dependency(self, worker_ctx: Any) -> TenantScope:
-        return TenantScope(self.engines, worker_ctx, self.tokens, self.relay)
+        return TenantScope(self.engines, worker_ctx, self.tokens, self.relay, self.repositories)
 
 
 def tenants_with_table(engine: Engine, table_name: str) -> list[Tenant]:

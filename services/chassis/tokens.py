@@ -35,6 +35,9 @@ class Identity:
     token_id: str
     expires_at: int
     unidade_id: str | None = None  # the current unit's id: stable when a sigla changes
+    # A platform system acting in the municipality (e.g. "reindexacao"), never a person:
+    # only the internal RPCs that require one accept it, and the gateway refuses it.
+    sistema: str | None = None
 
 
 class TokenService:
@@ -82,6 +85,24 @@ class TokenService:
             claims["adm"] = True
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
+    def issue_sistema(self, sistema: str, ibge: str) -> str:
+        """A token for one of the platform's own systems acting in one municipality (the
+        operator command rebuilding the search index): it carries no user and no unit."""
+        if not sistema.isidentifier():
+            raise ValueError(f"nome de sistema inválido: {sistema!r}")
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "sub": f"sistema:{sistema}",
+            "login": f"sistema:{sistema}",
+            "mun": ibge,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+            "jti": uuid.uuid4().hex,
+            "sis": sistema,
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
     def verify(self, token: object) -> Identity:
         if not isinstance(token, str) or not token:
             raise TokenInvalido()
@@ -120,4 +141,5 @@ class TokenService:
             token_id=str(claims["jti"]),
             expires_at=int(claims["exp"]),
             unidade_id=claims.get("uid") if isinstance(claims.get("uid"), str) else None,
+            sistema=claims.get("sis") if isinstance(claims.get("sis"), str) else None,
         )

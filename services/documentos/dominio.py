@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.chassis.errors import Conflito, DadosInvalidos, NaoEncontrado
+from services.chassis.niveis_acesso import nivel_permite_ler
 
 EDITAVEL, ASSINADO, INCLUIDO, CANCELADO = "editavel", "assinado", "incluido", "cancelado"
 BRASILIA = ZoneInfo("America/Sao_Paulo")
@@ -27,23 +28,19 @@ def nao_encontrado() -> NaoEncontrado:
 
 def pode_ler(nivel: str, contexto: dict[str, Any], unidade_id: str | None) -> bool:
     """`contexto`: processos' answer for the caller (it already refused an unreadable process)."""
-    if nivel == "publico":
-        return True
-    if nivel == "restrito":
-        return unidade_id is not None and unidade_id in contexto["unidades"]
-    return bool(contexto["credenciado"])
+    return nivel_permite_ler(
+        nivel,
+        unidade_id is not None and unidade_id in contexto["unidades"],
+        contexto["credenciado"],
+    )
 
 
-def exigir_inclusao(contexto: dict[str, Any]) -> None:
-    """A document enters only a process open in the caller's unit; never a concluded one."""
-    if contexto["concluido"]:
-        raise Conflito("Processo concluído não recebe documentos.", code="processo_concluido")
-    if contexto["anexado"]:
-        raise Conflito("Processo anexado: inclua no processo principal.", code="processo_anexado")
-    if not contexto["aberto_na_unidade"]:
-        raise Conflito(
-            "O processo não está aberto na sua unidade.", code="processo_nao_aberto_na_unidade"
-        )
+def exigir_acao_no_processo(contexto: dict[str, Any], acao: str) -> None:
+    """Refuse as processos' own rules refuse (`contexto["recusas"]`, from
+    `processos.contexto_documental`): documentos never restates a process's rule."""
+    recusa = contexto["recusas"][acao]
+    if recusa is not None:
+        raise Conflito(recusa["message"], code=recusa["code"])
 
 
 def exigir_aplicacao(tipo: dict[str, Any] | None, origem: str) -> dict[str, Any]:

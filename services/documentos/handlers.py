@@ -13,11 +13,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.chassis.call_context import Ator
+from services.chassis.ator import Ator
 from services.chassis.errors import AcessoNegado, Conflito, DadosInvalidos
 from services.chassis.event_consumer import registrar_evento
 from services.chassis.niveis_acesso import checar_hipotese, validar_nivel
@@ -255,7 +255,7 @@ def preparar_upload(
 ) -> dict[str, Any]:
     """Check everything that can be checked before the file is stored, its format from
     its first bytes (`prefixo`) among the municipality's permitted ones; reserve a key."""
-    dominio.exigir_inclusao(contexto)
+    dominio.exigir_acao_no_processo(contexto, "incluir_documento")
     unidade_id = ator.unidade_id or ""
     tipo = dominio.exigir_aplicacao(
         diretorio["tipos_documento"].get(str(metadados.get("tipo_documento") or "")), "externo"
@@ -402,7 +402,7 @@ def criar_interno(
     diretorio: dict[str, Any],
     dados: dict[str, Any],
 ) -> dict[str, Any]:
-    dominio.exigir_inclusao(contexto)
+    dominio.exigir_acao_no_processo(contexto, "incluir_documento")
     tipo = dominio.exigir_aplicacao(
         diretorio["tipos_documento"].get(str(dados.get("tipo_documento") or "")), "interno"
     )
@@ -541,6 +541,46 @@ def do_processo(uow: UnitOfWork, processo_id: str) -> list[dict[str, Any]]:
             .order_by(documento.c.ordem)
         ).all()
         return [resumo(r, _assinantes(uow.session, r.id)) for r in rows]
+
+
+def snapshot(leitura: UnitOfWork, apos: str | None, limite: int) -> dict[str, Any]:
+    """The municipality's documents as their events carry them (with the per-process
+    `seq` and the extracted text), in id order, a page at a time: what the search index
+    is rebuilt from. `proxima`: the next page's `apos`; `total` on the first page only."""
+    limite = max(1, min(int(limite), 1000))
+    consulta = select(documento).order_by(documento.c.id).limit(limite)
+    if apos is not None:
+        consulta = consulta.where(documento.c.id > str(apos))
+    with leitura:
+        s = leitura.session
+        rows = s.execute(consulta).all()
+        ids = [r.id for r in rows]
+        textos = dict(
+            s.execute(
+                select(documento_texto.c.documento_id, documento_texto.c.texto).where(
+                    documento_texto.c.documento_id.in_(ids)
+                )
+            ).all()
+        )
+        seqs = dict(
+            s.execute(
+                select(contador.c.chave, contador.c.ultimo).where(
+                    contador.c.chave.in_({f"seq:{r.processo_id}" for r in rows})
+                )
+            ).all()
+        )
+        itens = [
+            {
+                "documento": resumo(r, _assinantes(s, r.id)),
+                "seq": seqs.get(f"seq:{r.processo_id}", 0),
+                "texto": textos.get(r.id),
+            }
+            for r in rows
+        ]
+        total = None
+        if apos is None:
+            total = s.scalar(select(func.count()).select_from(documento))
+    return {"itens": itens, "proxima": ids[-1] if len(ids) == limite else None, "total": total}
 
 
 def html_para_leitura(uow: UnitOfWork, doc_id: str) -> str:

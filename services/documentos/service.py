@@ -202,6 +202,12 @@ class DocumentosService(ProbedService):
         ]
 
     @rpc(expected_exceptions=EXPECTED)
+    def snapshot(self, apos: str | None = None, limite: int = 500) -> dict[str, Any]:
+        """Every document of the caller's municipality, paged: for the platform's systems."""
+        self.call.require_sistema()
+        return handlers.snapshot(self.db.reading(), apos, limite)
+
+    @rpc(expected_exceptions=EXPECTED)
     def para_download(self, doc_id: str) -> dict[str, Any]:
         """Where the gateway reads an uploaded file from, after the access check."""
         doc, _, chave = self._legivel(doc_id, assinantes_externos=False)
@@ -279,11 +285,7 @@ class DocumentosService(ProbedService):
                 "Só a unidade que incluiu o documento pode cancelá-lo.",
                 code="documento_de_outra_unidade",
             )
-        if not contexto["aberto_na_unidade"]:
-            raise Conflito(
-                "O processo não está aberto na sua unidade.",
-                code="processo_nao_aberto_na_unidade",
-            )
+        dominio.exigir_acao_no_processo(contexto, "cancelar_documento")
         return handlers.cancelar(self.db.unit_of_work(), ator, doc_id, motivo)
 
     @rpc(expected_exceptions=EXPECTED)

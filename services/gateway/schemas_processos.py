@@ -1,4 +1,8 @@
-"""Request and response shapes of the processes API."""
+"""Request and response shapes of the processes API.
+
+Shapes only: limits and rules (lengths, counts, which actions are allowed) are the
+domain's (`services/processos/domain.py`), stated once there and refused with their
+own codes; the answers say which actions the caller's unit may take (`acoes`)."""
 
 from __future__ import annotations
 
@@ -10,22 +14,20 @@ from services.gateway.schemas import Nivel, Strict
 
 
 class InteressadoNovo(Strict):
-    nome: str = Field(min_length=1, max_length=200)
-    cpf_cnpj: str | None = Field(default=None, max_length=20, description="com ou sem pontuação")
+    nome: str
+    cpf_cnpj: str | None = Field(default=None, description="com ou sem pontuação")
 
 
 class ProcessoNovo(Strict):
-    tipo_processo: str = Field(min_length=1, max_length=32, description="id do tipo de processo")
-    especificacao: str = Field(min_length=1, max_length=500)
-    interessados: list[InteressadoNovo] = Field(default_factory=list, max_length=100)
-    classificacao: str | None = Field(
-        default=None, max_length=30, description="padrão: a do tipo de processo"
-    )
+    tipo_processo: str = Field(description="id do tipo de processo")
+    especificacao: str
+    interessados: list[InteressadoNovo] = Field(default_factory=list)
+    classificacao: str | None = Field(default=None, description="padrão: a do tipo de processo")
     nivel_acesso: Nivel | None = Field(default=None, description="padrão: o sugerido pelo tipo")
     hipotese_legal: str | None = Field(
-        default=None, max_length=200, description="nome; obrigatória para restrito e sigiloso"
+        default=None, description="nome; obrigatória para restrito e sigiloso"
     )
-    observacoes: str | None = Field(default=None, max_length=1000)
+    observacoes: str | None = None
 
 
 class ProcessoCriado(BaseModel):
@@ -57,6 +59,26 @@ class MinhaUnidade(BaseModel):
     marcador: str | None
 
 
+Acao = Literal[
+    "enviar",
+    "receber",
+    "concluir",
+    "reabrir",
+    "atribuir",
+    "marcar",
+    "sobrestar",
+    "remover_sobrestamento",
+    "anexar",
+    "desanexar",
+    "relacionar",
+    "dar_ciencia",
+    "conceder_credencial",
+    "retirar_credencial",
+    "incluir_documento",
+    "cancelar_documento",
+]
+
+
 class Processo(BaseModel):
     id: str
     numero: str
@@ -86,6 +108,10 @@ class Processo(BaseModel):
     sobrestado: bool
     sobrestado_motivo: str | None
     na_minha_unidade: MinhaUnidade | None
+    acoes: list[Acao] = Field(
+        description="o que a unidade atual pode fazer agora com o processo, pelas mesmas "
+        "regras que recusam o que ela não pode"
+    )
     criado_em: str
     atualizado_em: str
 
@@ -102,7 +128,7 @@ class Andamento(BaseModel):
 
 
 class Envio(Strict):
-    destinos: list[str] = Field(min_length=1, max_length=50, description="siglas")
+    destinos: list[str] = Field(description="siglas")
     manter_aberto: bool = False
 
 
@@ -112,7 +138,7 @@ class EnvioFeito(BaseModel):
 
 
 class Motivo(Strict):
-    motivo: str = Field(min_length=1, max_length=500)
+    motivo: str
 
 
 class Atribuicao(Strict):
@@ -124,12 +150,12 @@ class Atribuido(BaseModel):
 
 
 class Marcador(Strict):
-    texto: str | None = Field(default=None, max_length=100)
+    texto: str | None = None
 
 
 class Anexacao(Strict):
-    processo: str = Field(min_length=1, max_length=40, description="id ou número")
-    motivo: str = Field(min_length=1, max_length=500)
+    processo: str = Field(description="id ou número")
+    motivo: str
 
 
 class Anexado(BaseModel):

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.chassis.call_context import REQUEST_ID_KEY, TOKEN_KEY
 from services.chassis.config import Settings
-from services.chassis.errors import NaoAutenticado, SemPapelError
+from services.chassis.errors import NaoAutenticado, SemPapelError, TokenInvalido
 from services.chassis.tokens import TokenService
 from services.gateway.http_errors import error_body, json_response, response_for
 
@@ -203,7 +203,8 @@ class ApiRoute(HttpRequestHandler):
             if self.doc.authenticated:
                 # Verified here, before any worker runs; every RPC hop carries it on.
                 token = bearer_token(request)
-                self.server.tokens.verify(token)
+                if self.server.tokens.verify(token).sistema is not None:
+                    raise TokenInvalido()  # the platform's systems never come through here
                 context_data[TOKEN_KEY] = token
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)

@@ -290,7 +290,8 @@ def busca() -> None:
 @busca.command("reindexar")
 @click.option("--municipio", "ibge", default=None, help="só este município")
 def busca_reindexar(ibge: str | None) -> None:
-    """Reconstrói o índice a partir do banco; os eventos ao vivo seguem chegando."""
+    """Reconstrói o índice a partir dos serviços donos dos dados (processos e documentos
+    precisam estar no ar); os eventos ao vivo seguem chegando."""
     from services.busca import reindexacao
     from services.busca.service import backend_from_settings
 
@@ -299,13 +300,22 @@ def busca_reindexar(ibge: str | None) -> None:
     backend = backend_from_settings(settings)
     try:
         tenants = [Tenant(ibge)] if ibge else reindexacao.municipios(engines)
+        for tenant in tenants:
+            with (
+                reindexacao.conectar(settings, tenant) as cluster,
+                tqdm(unit="item", desc=tenant.ibge, file=sys.stderr) as bar,
+            ):
+
+                def somar(n: int, bar: tqdm = bar) -> None:
+                    bar.total = (bar.total or 0) + n
+                    bar.refresh()
+
+                feitos = reindexacao.reindexar(
+                    reindexacao.FontePorRpc(cluster), backend, tenant, bar.update, somar
+                )
+            click.echo(f"{tenant.ibge}: {feitos} itens indexados")
     except SemPapelError as exc:
         _fail(exc)
-    for tenant in tenants:
-        total = reindexacao.contar(engines, tenant)
-        with tqdm(total=total, unit="item", desc=tenant.ibge, file=sys.stderr) as bar:
-            feitos = reindexacao.reindexar(engines, backend, tenant, bar.update)
-        click.echo(f"{tenant.ibge}: {feitos} itens indexados")
 
 
 @main.command("piloto")

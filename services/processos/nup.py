@@ -37,6 +37,14 @@ def digitos_verificadores(base: str) -> str:
 
 
 @dataclass(frozen=True)
+class Numeracao:
+    """A municipality's numbering: the format and the prefix before the sequence."""
+
+    formato: str
+    prefixo: str
+
+
+@dataclass(frozen=True)
 class Numero:
     formato: str
     digitos: str  # without punctuation, check digits included

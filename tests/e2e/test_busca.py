@@ -211,7 +211,9 @@ def test_duplicate_and_out_of_order_events_leave_the_index_as_a_reindex(engine, 
     backend.remover(GOIANESIA, ["processo:" + "f" * 32])  # not in the database: leave no trace
 
 
-def test_reindex_during_live_writes_ends_equal_to_the_database(platform, org, engine):
+def test_reindex_during_live_writes_ends_equal_to_the_database(platform, org, engine, settings):
+    """The rebuild reads processos' and documentos' public snapshots over RPC, as the
+    operator command does, while live writes keep publishing events."""
     import eventlet
     from sqlalchemy import text
 
@@ -222,6 +224,10 @@ def test_reindex_during_live_writes_ends_equal_to_the_database(platform, org, en
 
     engines, tenant = TenantEngines(engine), Tenant(GOIANESIA)
     backend = PostgresBackend(engines)
+
+    def reindexar() -> int:
+        with reindexacao.conectar(settings, tenant) as cluster:
+            return reindexacao.reindexar(reindexacao.FontePorRpc(cluster), backend, tenant)
 
     def escrever():
         for n in range(15):
@@ -235,7 +241,7 @@ def test_reindex_during_live_writes_ends_equal_to_the_database(platform, org, en
             )
 
     writer = eventlet.spawn(escrever)
-    reindexacao.reindexar(engines, backend, tenant)
+    reindexar()
     writer.wait()
 
     def estado():
@@ -251,8 +257,16 @@ def test_reindex_during_live_writes_ends_equal_to_the_database(platform, org, en
 
     def esperado():
         backend.limpar(GOIANESIA)
-        reindexacao.reindexar(engines, backend, tenant)
+        reindexar()
         return estado()
+
+    def ids(ibge: str) -> set[str]:
+        with reindexacao.conectar(settings, Tenant(ibge)) as cluster:
+            return {p["id"] for p in cluster.processos.snapshot(None, 1000)["itens"]}
+
+    # Each system token sees its own municipality only.
+    goianesia = ids(GOIANESIA)
+    assert len(goianesia) >= 15 and not goianesia & ids(MINEIROS)
 
     # Let the live events drain, then compare with a rebuild from scratch.
     anterior = None

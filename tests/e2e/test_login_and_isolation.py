@@ -309,3 +309,33 @@ def test_municipios_lists_active_ones_sorted_by_name(platform, provision):
         < names.index("Bela Vista de Goiás")
     )
     assert all(set(m) == {"ibge", "nome", "uf"} for m in listed)
+
+
+def test_whole_municipality_snapshots_answer_only_a_platform_system_of_that_municipality(
+    platform, settings, two_municipalities, create_user, login, new_login
+):
+    """processos' and documentos' snapshots ignore access rules (they rebuild the search
+    index): a servant's token is refused, even an administrator's; a system token sees
+    only the municipality it names; and the gateway refuses system tokens outright."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from services.chassis.call_context import TOKEN_KEY
+    from services.chassis.errors import AcessoNegado
+
+    name = new_login("snap")
+    create_user(FORMOSA, name, "senha-do-snapshot", administrador=True)
+    servidor = login(FORMOSA, name, "senha-do-snapshot").json()["access_token"]
+    sistema = TokenService.from_settings(settings).issue_sistema("reindexacao", CATALAO)
+
+    def snapshot(token: str, servico: str) -> dict:
+        config = settings.nameko_config()
+        with ClusterRpcProxy(config, context_data={TOKEN_KEY: token}, timeout=10) as cluster:
+            return getattr(cluster, servico).snapshot(None, 10)
+
+    for servico in ("processos", "documentos"):
+        with pytest.raises(AcessoNegado) as refused:
+            snapshot(servidor, servico)
+        assert refused.value.code == "requer_sistema"
+        assert snapshot(sistema, servico)["total"] == 0  # Catalão holds no records
+    assert me(platform, sistema).status_code == 401
+    assert me(platform, sistema).json()["error"]["code"] == "token_invalido"

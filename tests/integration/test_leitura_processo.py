@@ -6,16 +6,16 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-from services.processos import handlers
+from services.processos import repository
 
 ITUMBIARA = "5211503"
 
 
-@pytest.mark.parametrize("nome", ["_COMPLETO", "_EVENTO", "_ACESSO"])
+@pytest.mark.parametrize("nome", ["DETALHE", "LEITURA", "OPERACAO"])
 def test_every_part_of_a_process_read_has_an_index(engine, provision, nome):
     provision(ITUMBIARA, "Itumbiara")
     schema = f"mun_{ITUMBIARA}"
-    statement = getattr(handlers, nome).params(pid="0" * 32)
+    statement = getattr(repository, nome).params(pid="0" * 32)
     compiled = statement.compile(
         dialect=postgresql.dialect(),
         schema_translate_map={None: schema},

@@ -6,14 +6,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from services.chassis.ator import Ator
 from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines
-from services.processos import handlers, nup
-from services.processos.handlers import Ator
+from services.processos import nup
+from services.processos.handlers import commands, reads
+from services.processos.repository import ProcessoRepository
 from services.processos.tables import processo
 from services.tenancy import catalogo
 
 CRISTALINA = "5206206"
+REPOSITORIES = {"processos": ProcessoRepository}
 
 
 def test_the_sequence_restarts_each_year_and_never_skips(engine, provision):
@@ -22,8 +25,8 @@ def test_the_sequence_restarts_each_year_and_never_skips(engine, provision):
     tenant = Tenant(CRISTALINA)
 
     def numero(ano: int, commit: bool = True) -> nup.Numero:
-        with engines.unit_of_work(tenant) as uow:
-            found = handlers.proximo_numero(uow.session, "nup", "06206", ano)
+        with engines.unit_of_work(tenant, REPOSITORIES) as uow:
+            found = uow.processos.proximo_numero(nup.Numeracao("nup", "06206"), ano)
             if commit:
                 uow.commit()
             return found
@@ -46,8 +49,12 @@ def test_a_process_opened_on_new_year_gets_the_new_years_first_number(engine, pr
     dados = {"tipo_processo": tipo["id"], "especificacao": "Virada do ano"}
     reveillon = datetime(2031, 12, 31, 23, 59, 59, tzinfo=UTC)
     ano_novo = datetime(2032, 1, 1, 0, 0, 1, tzinfo=UTC)
-    ultimo = handlers.gerar(engines.unit_of_work(tenant), ator, diretorio, dados, reveillon)
-    primeiro = handlers.gerar(engines.unit_of_work(tenant), ator, diretorio, dados, ano_novo)
+    ultimo = commands.gerar(
+        engines.unit_of_work(tenant, REPOSITORIES), ator, diretorio, dados, reveillon
+    )
+    primeiro = commands.gerar(
+        engines.unit_of_work(tenant, REPOSITORIES), ator, diretorio, dados, ano_novo
+    )
     assert ultimo["numero"].endswith("/2031-" + ultimo["numero"][-2:])
     assert primeiro["numero"][6:12] == "000001" and "/2032-" in primeiro["numero"]
     with engines.unit_of_work(tenant) as uow:
@@ -58,8 +65,6 @@ def test_a_process_opened_on_new_year_gets_the_new_years_first_number(engine, pr
 
 
 def test_the_effective_level_follows_document_events_once_and_in_order(engine, provision):
-    from services.processos.tables import recebidos
-
     provision(CRISTALINA, "Cristalina")
     engines = TenantEngines(engine)
     tenant = Tenant(CRISTALINA)
@@ -67,7 +72,7 @@ def test_the_effective_level_follows_document_events_once_and_in_order(engine, p
     tipo = next(t for t in diretorio["tipos"].values() if t["nivel_acesso_sugerido"] == "publico")
     ator = Ator("u" * 32, "operador", "f" * 32)
     dados = {"tipo_processo": tipo["id"], "especificacao": "Com documentos"}
-    pid = handlers.gerar(engines.unit_of_work(tenant), ator, diretorio, dados)["id"]
+    pid = commands.gerar(engines.unit_of_work(tenant, REPOSITORIES), ator, diretorio, dados)["id"]
 
     def evento(n: int, tipo: str, niveis: list[str]) -> dict:
         return {
@@ -88,13 +93,12 @@ def test_the_effective_level_follows_document_events_once_and_in_order(engine, p
         }
 
     def aplicar(e: dict) -> bool:
-        return handlers.aplicar_evento_documento(engines.unit_of_work(tenant), e, recebidos)
+        return commands.aplicar_evento_documento(engines.unit_of_work(tenant, REPOSITORIES), e)
 
     def nivel() -> str:
-        leitura = engines.reading(tenant)
-        return handlers.detalhe(leitura, lambda: engines.unit_of_work(tenant), ator, pid)[
-            "nivel_efetivo"
-        ]
+        leitura = engines.reading(tenant, REPOSITORIES)
+        escrita = lambda: engines.unit_of_work(tenant, REPOSITORIES)  # noqa: E731
+        return reads.detalhe(leitura, escrita, ator, pid)["nivel_efetivo"]
 
     um, dois, tres = (
         evento(1, "incluido", ["publico"]),
@@ -105,7 +109,7 @@ def test_the_effective_level_follows_document_events_once_and_in_order(engine, p
     assert aplicar(dois) and nivel() == "restrito"
     assert not aplicar(dois)  # a duplicate changes nothing
     assert aplicar(tres) and nivel() == "publico"
-    historia = handlers.andamentos(engines.reading(tenant), ator, pid)
+    historia = reads.andamentos(engines.reading(tenant, REPOSITORIES), ator, pid)
     assert [a["tipo"] for a in historia] == [
         "gerado",
         "documento_incluido",

@@ -1,4 +1,5 @@
-"""Process numbers, CPF/CNPJ check digits and the lifecycle rules, without a database."""
+"""Process numbers and CPF/CNPJ check digits, without a database (the lifecycle rules are
+in test_processo_domain.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.chassis.errors import Conflito, DadosInvalidos
+from services.chassis.errors import DadosInvalidos
 from services.chassis.niveis_acesso import mais_restritivo
-from services.processos import dominio, nup
-from services.processos.dominio import ABERTO, FECHADO, NAO_RECEBIDO, Processo, UnidadeNoProcesso
+from services.processos import domain, nup
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_sequence_and_prefix_limits():
 
 @pytest.mark.parametrize("valido", ["529.982.247-25", "52998224725", "11.222.333/0001-81"])
 def test_valid_cpf_and_cnpj(valido):
-    assert dominio.validar_cpf_cnpj(valido) == "".join(c for c in valido if c.isdigit())
+    assert domain.validar_cpf_cnpj(valido) == "".join(c for c in valido if c.isdigit())
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_valid_cpf_and_cnpj(valido):
 )
 def test_invalid_cpf_and_cnpj(invalido):
     with pytest.raises(DadosInvalidos) as exc:
-        dominio.validar_cpf_cnpj(invalido)
+        domain.validar_cpf_cnpj(invalido)
     assert exc.value.code == "cpf_cnpj_invalido"
 
 
@@ -92,60 +92,3 @@ def test_effective_level_is_the_most_restrictive():
     assert mais_restritivo(["publico", "restrito", "publico"]) == "restrito"
     assert mais_restritivo(["restrito", "sigiloso"]) == "sigiloso"
     assert mais_restritivo([]) == "publico"
-
-
-def processo(nivel="publico", **situacoes):
-    return Processo(
-        "p",
-        "1",
-        nivel,
-        unidades={u: UnidadeNoProcesso(u, s) for u, s in situacoes.items()},
-        credenciados={"dono"},
-    )
-
-
-def codigo(fn, *args):
-    with pytest.raises((Conflito, DadosInvalidos)) as exc:
-        fn(*args)
-    return exc.value.code
-
-
-def test_refused_transitions_have_precise_codes():
-    p = processo(A=ABERTO, B=NAO_RECEBIDO, C=FECHADO)
-    assert codigo(dominio.checar_conclusao, p, "C") == "processo_nao_aberto_na_unidade"
-    assert codigo(dominio.checar_conclusao, p, "B") == "processo_nao_recebido"
-    assert codigo(dominio.checar_envio, p, "C", ["D"]) == "processo_nao_aberto_na_unidade"
-    assert codigo(dominio.checar_envio, p, "A", ["A"]) == "destino_igual_origem"
-    assert codigo(dominio.checar_envio, p, "A", ["B"]) == "processo_ja_aberto_no_destino"
-    assert codigo(dominio.checar_envio, p, "A", ["D", "D"]) == "destinos_invalidos"
-    assert codigo(dominio.checar_reabertura, p, "A") == "processo_ja_aberto"
-    assert codigo(dominio.checar_reabertura, p, "Z") == "processo_nunca_esteve_na_unidade"
-    assert codigo(dominio.checar_recebimento, p, "A") == "processo_nao_enviado_a_unidade"
-    p.sobrestado = True
-    assert codigo(dominio.checar_envio, p, "A", ["D"]) == "processo_sobrestado"
-    assert codigo(dominio.checar_sobrestamento, p, "A", True) == "processo_ja_sobrestado"
-    p.principal_id = "q"
-    assert codigo(dominio.checar_conclusao, p, "A") == "processo_anexado"
-    assert codigo(dominio.checar_envio, processo("sigiloso", A=ABERTO), "A", ["D"]) == (
-        "processo_sigiloso_nao_tramita"
-    )
-
-
-def test_annexing_into_itself_or_in_a_cycle_is_refused():
-    a, b = processo(A=ABERTO), processo(A=ABERTO)
-    b.id = "b"
-    assert codigo(dominio.checar_anexacao, a, a, "A", []) == "anexacao_em_si_mesmo"
-    # a's main process is b: annexing b into a would close a cycle
-    assert codigo(dominio.checar_anexacao, a, b, "A", ["b"]) == "anexacao_ciclica"
-    dominio.checar_anexacao(a, b, "A", [])  # allowed
-
-
-def test_who_may_read():
-    assert dominio.pode_ler(processo("publico", A=ABERTO), None, "x")
-    restrito = processo("restrito", A=FECHADO)
-    assert dominio.pode_ler(restrito, "A", "x")
-    assert not dominio.pode_ler(restrito, "B", "x")
-    assert not dominio.pode_ler(restrito, None, "x")
-    sigiloso = processo("sigiloso", A=ABERTO)
-    assert dominio.pode_ler(sigiloso, "Z", "dono")
-    assert not dominio.pode_ler(sigiloso, "A", "x")  # being in the unit is not enough

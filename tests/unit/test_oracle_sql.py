@@ -59,11 +59,11 @@ def test_a_process_read_compiles_for_oracle_and_runs_there_unprepared():
     from types import SimpleNamespace
 
     from services.chassis.prepared_statements import execute_statement
-    from services.processos import handlers
+    from services.processos import repository
 
-    sql = str(handlers._COMPLETO.compile(dialect=oracle.dialect()))
+    sql = str(repository.DETALHE.compile(dialect=oracle.dialect()))
     assert sql.count("UNION ALL") == 6
-    assert "CAST(it.ordem AS VARCHAR2(12 CHAR))" in sql
+    assert "CAST(NULL AS TIMESTAMP" not in sql  # a read names only the columns it needs
     assert "json" not in sql.lower()
     assert ") x ON 1 = 1" in sql  # Oracle has no boolean literal to join on
     sent = []
@@ -73,5 +73,5 @@ def test_a_process_read_compiles_for_oracle_and_runs_there_unprepared():
             sent.append((statement, params)) or SimpleNamespace(all=lambda: [])
         ),
     )
-    assert execute_statement(conn, handlers._ACESSO, {"pid": "a" * 32}) == []
-    assert sent == [(handlers._ACESSO, {"pid": "a" * 32})]
+    assert execute_statement(conn, repository.LEITURA, {"pid": "a" * 32}) == []
+    assert sent == [(repository.LEITURA, {"pid": "a" * 32})]
