@@ -97,19 +97,18 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
                 "multipart/form-data": {"schema": {"type": "object", "properties": fields}}
             },
         }
+    success = str(doc.status)  # the status the server answers with (see ApiRoute)
     if doc.status == 204:
-        op["responses"]["204"] = {"description": "Feito, sem conteúdo"}
+        op["responses"][success] = {"description": "Feito, sem conteúdo"}
     elif doc.response is not None:
         ref = _schema_ref(doc.response, components)
         schema = {"type": "array", "items": ref} if doc.response_list else ref
-        op["responses"][str(doc.status)] = {"description": "OK", "content": _json(schema)}
+        op["responses"][success] = {"description": "OK", "content": _json(schema)}
     elif doc.produces:
         content = {doc.produces: {"schema": {"type": "string", "contentMediaType": doc.produces}}}
-        op["responses"]["200"] = {"description": "OK", "content": content}
-    elif route.method in ("DELETE", "PUT"):
-        op["responses"]["204"] = {"description": "Feito, sem conteúdo"}
+        op["responses"][success] = {"description": "OK", "content": content}
     else:
-        op["responses"]["200"] = {"description": "OK", "content": _json({"type": "object"})}
+        op["responses"][success] = {"description": "OK", "content": _json({"type": "object"})}
     if doc.authenticated:
         op["security"] = [{"bearer": []}]
     error_ref = _schema_ref(ErrorResponse, components)
