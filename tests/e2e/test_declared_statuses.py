@@ -56,11 +56,10 @@ def _successes_by_route(platform, answer_record) -> dict[int, set[int]]:
     return answered
 
 
-def test_every_success_the_api_answered_is_the_status_its_route_declares(
-    request, platform, answer_record
-):
+def test_every_success_the_api_answered_is_the_status_its_route_declares(request, answer_record):
     if not _other_e2e_tests(request.session):
         pytest.skip("it checks what the other e2e tests were answered: run it with them")
+    platform = request.getfixturevalue("platform")
     routes = openapi.routes(GatewayService)
     answered = _successes_by_route(platform, answer_record)
     assert answered, "the e2e tests ran, but no answer of the gateway was recorded"
