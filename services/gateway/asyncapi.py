@@ -3,27 +3,43 @@
 Each publishing service declares its events (`services/chassis/events.py`) and
 names its catalog in the entry point group `sempapel.eventos`; the document is
 built from them, so an event cannot be published undocumented. Served at
-`/api/v1/asyncapi.json` and committed as `docs/asyncapi.json`.
+`/api/v1/asyncapi.json` and committed as `docs/asyncapi.json`; it validates
+against the official AsyncAPI 3.0.0 JSON Schema (tests/unit/test_api_documents.py).
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel
-
-from services.chassis.events import EXCHANGE, discover_catalogs
+from services.chassis.events import EXCHANGE, EventCatalog, discover_catalogs
+from services.gateway.json_schemas import SchemaComponents
 
 CONTENT_TYPE = "application/cloudevents+json"
+AMQP_BINDING_VERSION = "0.3.0"
+# How the outbox relay publishes (services/chassis/outbox.py): persistent, UTF-8 JSON.
+# In AsyncAPI 3 the delivery mode belongs to the operation, the encoding to the message.
+DELIVERY_MODE_PERSISTENT = 2
+CONTENT_ENCODING = "utf-8"
+_NOT_IN_KEY = re.compile(r"[^a-zA-Z0-9.\-_]")
 
 
-def _schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        schemas[name] = definition
-    schemas[model.__name__] = schema
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+def _keys(tipos: Iterable[str]) -> dict[str, str]:
+    """A component key for each event type: the type itself when it fits the key pattern
+    (routing keys such as `processo.gerado` do), else a sanitized, still unique, name."""
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
+    for tipo in tipos:
+        key = base = _NOT_IN_KEY.sub("_", tipo) or "evento"
+        n = 1
+        while key in taken:
+            n += 1
+            key = f"{base}_{n}"
+        keys[tipo] = key
+        taken.add(key)
+    return keys
 
 
 def _envelope(source: str, tipo: str, data_ref: dict[str, str]) -> dict[str, Any]:
@@ -57,44 +73,65 @@ def _envelope(source: str, tipo: str, data_ref: dict[str, str]) -> dict[str, Any
 
 @functools.cache
 def document() -> dict[str, Any]:
+    """The document of every catalog the installed services declare."""
+    return document_for(discover_catalogs())
+
+
+def document_for(catalogs: Iterable[EventCatalog]) -> dict[str, Any]:
+    events = [
+        (catalog, event)
+        for catalog in sorted(catalogs, key=lambda c: c.source)
+        for event in catalog.tipos
+    ]
+    schemas = SchemaComponents((event.dados for _, event in events), "#/components/schemas/")
+    keys = _keys(event.tipo for _, event in events)
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
-    for catalog in sorted(discover_catalogs(), key=lambda c: c.source):
-        for event in catalog.tipos:
-            data_ref = _schema(event.dados, schemas)
-            messages[event.tipo] = {
-                "name": event.tipo,
-                "title": event.tipo,
-                "summary": event.resumo,
-                "contentType": CONTENT_TYPE,
-                "payload": _envelope(catalog.source, event.tipo, data_ref),
-                "bindings": {"amqp": {"deliveryMode": 2, "bindingVersion": "0.3.0"}},
-            }
-            channels[event.tipo] = {
-                "address": event.tipo,
-                "description": f"Chave de roteamento {event.tipo} na exchange {EXCHANGE}.",
-                "messages": {event.tipo: {"$ref": f"#/components/messages/{event.tipo}"}},
-                "bindings": {
-                    "amqp": {
-                        "is": "routingKey",
-                        "exchange": {
-                            "name": EXCHANGE,
-                            "type": "topic",
-                            "durable": True,
-                            "autoDelete": False,
-                        },
-                        "bindingVersion": "0.3.0",
-                    }
-                },
-            }
-            operations[f"publicar.{event.tipo}"] = {
-                "action": "send",
-                "channel": {"$ref": f"#/channels/{event.tipo}"},
-                "summary": event.resumo,
-                "messages": [{"$ref": f"#/channels/{event.tipo}/messages/{event.tipo}"}],
-            }
+    for catalog, event in events:
+        key = keys[event.tipo]
+        messages[key] = {
+            "name": event.tipo,
+            "title": event.tipo,
+            "summary": event.resumo,
+            "contentType": CONTENT_TYPE,
+            "payload": _envelope(catalog.source, event.tipo, schemas.ref(event.dados)),
+            "bindings": {
+                "amqp": {
+                    "contentEncoding": CONTENT_ENCODING,
+                    "bindingVersion": AMQP_BINDING_VERSION,
+                }
+            },
+        }
+        channels[key] = {
+            "address": event.tipo,
+            "description": f"Chave de roteamento {event.tipo} na exchange {EXCHANGE}.",
+            "messages": {key: {"$ref": f"#/components/messages/{key}"}},
+            "bindings": {
+                "amqp": {
+                    "is": "routingKey",
+                    "exchange": {
+                        "name": EXCHANGE,
+                        "type": "topic",
+                        "durable": True,
+                        "autoDelete": False,
+                    },
+                    "bindingVersion": AMQP_BINDING_VERSION,
+                }
+            },
+        }
+        operations[f"publicar.{key}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{key}"},
+            "summary": event.resumo,
+            "messages": [{"$ref": f"#/channels/{key}/messages/{key}"}],
+            "bindings": {
+                "amqp": {
+                    "deliveryMode": DELIVERY_MODE_PERSISTENT,
+                    "bindingVersion": AMQP_BINDING_VERSION,
+                }
+            },
+        }
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -118,5 +155,5 @@ def document() -> dict[str, Any]:
         },
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages, "schemas": schemas},
+        "components": {"messages": messages, "schemas": schemas.schemas},
     }

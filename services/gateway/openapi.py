@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from pydantic import BaseModel
 
 from services.gateway.http_errors import HTTP_ERRORS
+from services.gateway.json_schemas import SchemaComponents
 from services.gateway.schemas import ErrorResponse
 from services.gateway.web_server import ApiRoute
 
@@ -50,20 +52,23 @@ def openapi_path(url: str) -> str:
     return _PATH_PARAM.sub(r"{\2}", url)
 
 
-def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        components[name] = definition
-    if "$ref" not in schema:  # a recursive model comes back as a $ref to its own $defs entry
-        components[model.__name__] = schema
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+def _models(route: ApiRoute) -> Iterator[type[BaseModel]]:
+    """The pydantic models a route's description refers to."""
+    doc = route.doc
+    if isinstance(doc.body, tuple):
+        yield from doc.body
+    elif doc.body is not None:
+        yield doc.body
+    if doc.response is not None:
+        yield doc.response
+    yield ErrorResponse
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
+def _operation(route: ApiRoute, components: SchemaComponents) -> dict[str, Any]:
     doc = route.doc
     op: dict[str, Any] = {
         "summary": doc.summary,
@@ -78,10 +83,10 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
             for choices, name in params
         ]
     if isinstance(doc.body, tuple):  # one of several shapes, chosen by a path parameter
-        schema = {"oneOf": [_schema_ref(model, components) for model in doc.body]}
+        schema = {"oneOf": [components.ref(model) for model in doc.body]}
         op["requestBody"] = {"required": True, "content": _json(schema)}
     elif doc.body is not None:
-        op["requestBody"] = {"required": True, "content": _json(_schema_ref(doc.body, components))}
+        op["requestBody"] = {"required": True, "content": _json(components.ref(doc.body))}
     elif doc.multipart:
         fields = {
             name: {
@@ -97,22 +102,21 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
                 "multipart/form-data": {"schema": {"type": "object", "properties": fields}}
             },
         }
+    success = str(doc.status)  # the status the server answers with (see ApiRoute)
     if doc.status == 204:
-        op["responses"]["204"] = {"description": "Feito, sem conteúdo"}
+        op["responses"][success] = {"description": "Feito, sem conteúdo"}
     elif doc.response is not None:
-        ref = _schema_ref(doc.response, components)
+        ref = components.ref(doc.response)
         schema = {"type": "array", "items": ref} if doc.response_list else ref
-        op["responses"][str(doc.status)] = {"description": "OK", "content": _json(schema)}
+        op["responses"][success] = {"description": "OK", "content": _json(schema)}
     elif doc.produces:
         content = {doc.produces: {"schema": {"type": "string", "contentMediaType": doc.produces}}}
-        op["responses"]["200"] = {"description": "OK", "content": content}
-    elif route.method in ("DELETE", "PUT"):
-        op["responses"]["204"] = {"description": "Feito, sem conteúdo"}
+        op["responses"][success] = {"description": "OK", "content": content}
     else:
-        op["responses"]["200"] = {"description": "OK", "content": _json({"type": "object"})}
+        op["responses"][success] = {"description": "OK", "content": _json({"type": "object"})}
     if doc.authenticated:
         op["security"] = [{"bearer": []}]
-    error_ref = _schema_ref(ErrorResponse, components)
+    error_ref = components.ref(ErrorResponse)
     for status in sorted(set(doc.errors) | {500}):
         text = _ERROR_TEXT.get(status, "Erro interno.")
         op["responses"][str(status)] = {"description": text, "content": _json(error_ref)}
@@ -121,9 +125,13 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def document(service_cls: type) -> dict[str, Any]:
-    components: dict[str, Any] = {}
+    service_routes = routes(service_cls)
+    components = SchemaComponents(
+        (model for route in service_routes for model in _models(route)),
+        "#/components/schemas/",
+    )
     paths: dict[str, Any] = {}
-    for route in routes(service_cls):
+    for route in service_routes:
         path = openapi_path(route.url)
         for method in route.method.split(","):
             paths.setdefault(path, {})[method.lower()] = _operation(route, components)
@@ -138,7 +146,7 @@ def document(service_cls: type) -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": components,
+            "schemas": components.schemas,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },

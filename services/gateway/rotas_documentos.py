@@ -85,7 +85,7 @@ class RotasDocumentos:
         errors=(401, 404, 409, 413, 415, 422, 503),
         tags=TAGS,
     )
-    def incluir_documento(self, request: Request, ref: str) -> tuple[int, dict[str, Any]]:
+    def incluir_documento(self, request: Request, ref: str) -> dict[str, Any]:
         stream = request.environ["wsgi.input"] if request.content_length is None else request.stream
         upload = StreamedUpload(stream, request.headers.get("Content-Type"))
         campos = upload.read_fields()
@@ -122,7 +122,7 @@ class RotasDocumentos:
             # Set by the PUT where the store has object lock (capability-checked); elsewhere
             # the record alone protects it: documents are cancelled, never deleted.
             documento["retencao_legal"] = armazenado.legal_hold
-        return 201, documento
+        return documento
 
     def _abandonar(self, preparo: dict[str, Any]) -> None:
         """A refused or failed upload: no pending record, no object (the sweep is the backstop)."""
@@ -142,9 +142,9 @@ class RotasDocumentos:
         errors=(400, 401, 404, 409, 413, 415, 422, 503),
         tags=TAGS,
     )
-    def criar_documento_interno(self, request: Request, ref: str) -> tuple[int, dict[str, Any]]:
+    def criar_documento_interno(self, request: Request, ref: str) -> dict[str, Any]:
         dados = parse(DocumentoInterno, request).model_dump()
-        return 201, self.documentos.criar_interno(ref, dados)
+        return self.documentos.criar_interno(ref, dados)
 
     @api(
         "GET",

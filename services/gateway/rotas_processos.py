@@ -31,10 +31,6 @@ WRITE_ERRORS = (400, 401, 404, 409, 413, 415, 422, 503)
 TAGS = ("processos",)
 
 
-def _sem_corpo(status: int = 204) -> tuple[int, None]:
-    return status, None
-
-
 class RotasProcessos:
     """Every route checks the token; the current unit comes from it, never from the request."""
 
@@ -49,9 +45,9 @@ class RotasProcessos:
         errors=WRITE_ERRORS,
         tags=TAGS,
     )
-    def gerar_processo(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def gerar_processo(self, request: Request) -> dict[str, Any]:
         dados = parse(ProcessoNovo, request).model_dump()
-        return 201, self.processos.gerar(dados)
+        return self.processos.gerar(dados)
 
     @api(
         "GET",
@@ -116,9 +112,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 503),
         tags=TAGS,
     )
-    def receber(self, request: Request, ref: str) -> tuple[int, None]:
+    def receber(self, request: Request, ref: str) -> None:
         self.processos.receber(ref)
-        return _sem_corpo()
 
     @api(
         "POST",
@@ -129,9 +124,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 503),
         tags=TAGS,
     )
-    def concluir(self, request: Request, ref: str) -> tuple[int, None]:
+    def concluir(self, request: Request, ref: str) -> None:
         self.processos.concluir(ref)
-        return _sem_corpo()
 
     @api(
         "POST",
@@ -142,9 +136,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 503),
         tags=TAGS,
     )
-    def reabrir(self, request: Request, ref: str) -> tuple[int, None]:
+    def reabrir(self, request: Request, ref: str) -> None:
         self.processos.reabrir(ref)
-        return _sem_corpo()
 
     @api(
         "PUT",
@@ -168,9 +161,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 503),
         tags=TAGS,
     )
-    def remover_atribuicao(self, request: Request, ref: str) -> tuple[int, None]:
+    def remover_atribuicao(self, request: Request, ref: str) -> None:
         self.processos.atribuir(ref, None)
-        return _sem_corpo()
 
     @api(
         "PUT",
@@ -182,9 +174,8 @@ class RotasProcessos:
         errors=WRITE_ERRORS,
         tags=TAGS,
     )
-    def marcar(self, request: Request, ref: str) -> tuple[int, None]:
+    def marcar(self, request: Request, ref: str) -> None:
         self.processos.marcar(ref, parse(Marcador, request).texto)
-        return _sem_corpo()
 
     @api(
         "POST",
@@ -196,9 +187,8 @@ class RotasProcessos:
         errors=WRITE_ERRORS,
         tags=TAGS,
     )
-    def sobrestar(self, request: Request, ref: str) -> tuple[int, None]:
+    def sobrestar(self, request: Request, ref: str) -> None:
         self.processos.sobrestar(ref, parse(Motivo, request).motivo, True)
-        return _sem_corpo()
 
     @api(
         "POST",
@@ -210,9 +200,8 @@ class RotasProcessos:
         errors=WRITE_ERRORS,
         tags=TAGS,
     )
-    def remover_sobrestamento(self, request: Request, ref: str) -> tuple[int, None]:
+    def remover_sobrestamento(self, request: Request, ref: str) -> None:
         self.processos.sobrestar(ref, parse(Motivo, request).motivo, False)
-        return _sem_corpo()
 
     @api(
         "POST",
@@ -238,9 +227,8 @@ class RotasProcessos:
         errors=WRITE_ERRORS,
         tags=TAGS,
     )
-    def desanexar(self, request: Request, ref: str, outro: str) -> tuple[int, None]:
+    def desanexar(self, request: Request, ref: str, outro: str) -> None:
         self.processos.desanexar(ref, outro, parse(Motivo, request).motivo)
-        return _sem_corpo()
 
     @api(
         "PUT",
@@ -251,9 +239,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 503),
         tags=TAGS,
     )
-    def relacionar(self, request: Request, ref: str, outro: str) -> tuple[int, None]:
+    def relacionar(self, request: Request, ref: str, outro: str) -> None:
         self.processos.relacionar(ref, outro, True)
-        return _sem_corpo()
 
     @api(
         "DELETE",
@@ -264,9 +251,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 503),
         tags=TAGS,
     )
-    def remover_relacao(self, request: Request, ref: str, outro: str) -> tuple[int, None]:
+    def remover_relacao(self, request: Request, ref: str, outro: str) -> None:
         self.processos.relacionar(ref, outro, False)
-        return _sem_corpo()
 
     @api(
         "POST",
@@ -277,9 +263,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 503),
         tags=TAGS,
     )
-    def dar_ciencia(self, request: Request, ref: str) -> tuple[int, None]:
+    def dar_ciencia(self, request: Request, ref: str) -> None:
         self.processos.dar_ciencia(ref)
-        return _sem_corpo()
 
     @api(
         "PUT",
@@ -290,9 +275,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 422, 503),
         tags=TAGS,
     )
-    def conceder_credencial(self, request: Request, ref: str, login: str) -> tuple[int, None]:
+    def conceder_credencial(self, request: Request, ref: str, login: str) -> None:
         self.processos.credencial(ref, login, True)
-        return _sem_corpo()
 
     @api(
         "DELETE",
@@ -303,9 +287,8 @@ class RotasProcessos:
         errors=(401, 404, 409, 422, 503),
         tags=TAGS,
     )
-    def retirar_credencial(self, request: Request, ref: str, login: str) -> tuple[int, None]:
+    def retirar_credencial(self, request: Request, ref: str, login: str) -> None:
         self.processos.credencial(ref, login, False)
-        return _sem_corpo()
 
     @api(
         "GET",

@@ -14,6 +14,7 @@ from services.chassis.object_store import ObjectStoreProvider
 from services.chassis.rpc_client import ServiceRpc
 from services.chassis.spreadsheet import XLSX_MEDIA_TYPE
 from services.gateway import asyncapi, openapi
+from services.gateway.http_errors import json_response
 from services.gateway.rotas_documentos import RotasDocumentos
 from services.gateway.rotas_processos import RotasProcessos
 from services.gateway.schemas import (
@@ -51,7 +52,7 @@ from services.gateway.schemas import (
     parse,
     sent_fields,
 )
-from services.gateway.web_server import api
+from services.gateway.web_server import WithHeaders, api
 
 CATALOGO_ITEM = (
     "/api/v1/<any('hipoteses-legais', 'tipos-documento', 'tipos-processo'):catalogo>/<id_>"
@@ -90,8 +91,9 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         errors=(503,),
         tags=("operação",),
     )
-    def readyz(self, request: Request) -> tuple[int, dict[str, Any]]:
-        return probe_result(self.readiness.check())
+    def readyz(self, request: Request) -> dict[str, Any] | Response:
+        status, body = probe_result(self.readiness.check())
+        return body if status == 200 else json_response(status, body)
 
     @api(
         "GET",
@@ -135,9 +137,11 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         errors=(503,),
         tags=("acesso",),
     )
-    def municipios(self, request: Request) -> tuple[int, list[dict[str, str]], dict[str, str]]:
+    def municipios(self, request: Request) -> WithHeaders:
         # Public and slow-changing: browsers and proxies may keep it for a minute.
-        return 200, self.tenancy.listar_municipios_ativos(), {"Cache-Control": "public, max-age=60"}
+        return WithHeaders(
+            self.tenancy.listar_municipios_ativos(), {"Cache-Control": "public, max-age=60"}
+        )
 
     @api(
         "POST",
@@ -195,13 +199,13 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         "/api/v1/usuarios/<login>/senha",
         summary="Definir a senha de um usuário (administrador)",
         body=NovaSenha,
+        status=204,
         authenticated=True,
         errors=(400, 401, 403, 404, 413, 415, 422, 503),
         tags=("acesso",),
     )
-    def definir_senha(self, request: Request, login: str) -> tuple[int, None]:
+    def definir_senha(self, request: Request, login: str) -> None:
         self.auth.definir_senha(login, parse(NovaSenha, request).senha)
-        return 204, None
 
     @api(
         "POST",
@@ -274,13 +278,13 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         "DELETE",
         "/api/v1/usuarios/<login>/permissoes/<sigla>",
         summary="Retirar a permissão de um usuário numa unidade (administrador)",
+        status=204,
         authenticated=True,
         errors=(401, 403, 404, 503),
         tags=("unidades",),
     )
-    def revogar_permissao(self, request: Request, login: str, sigla: str) -> tuple[int, None]:
+    def revogar_permissao(self, request: Request, login: str, sigla: str) -> None:
         self.auth.revogar_permissao(login, sigla)
-        return 204, None
 
     @api(
         "GET",
@@ -301,13 +305,14 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         summary="Criar unidade (administrador)",
         body=UnidadeNova,
         response=UnidadeResumo,
+        status=201,
         authenticated=True,
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         tags=("unidades",),
     )
-    def criar_unidade(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def criar_unidade(self, request: Request) -> dict[str, Any]:
         dados = parse(UnidadeNova, request)
-        return 201, self.tenancy.criar_unidade(
+        return self.tenancy.criar_unidade(
             dados.sigla, dados.nome, dados.unidade_superior, dados.protocolo, dados.arquivo
         )
 
@@ -368,13 +373,14 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         summary="Criar hipótese legal (administrador)",
         body=HipoteseLegalNova,
         response=HipoteseLegal,
+        status=201,
         authenticated=True,
         errors=(400, 401, 403, 409, 413, 415, 422, 503),
         tags=("catálogo",),
     )
-    def criar_hipotese_legal(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def criar_hipotese_legal(self, request: Request) -> dict[str, Any]:
         dados = parse(HipoteseLegalNova, request)
-        return 201, self.tenancy.criar_hipotese_legal(dados.nome, dados.base_legal, dados.niveis)
+        return self.tenancy.criar_hipotese_legal(dados.nome, dados.base_legal, dados.niveis)
 
     @api(
         "GET",
@@ -395,13 +401,14 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         summary="Criar tipo de documento (administrador)",
         body=TipoDocumentoNovo,
         response=TipoDocumento,
+        status=201,
         authenticated=True,
         errors=(400, 401, 403, 409, 413, 415, 422, 503),
         tags=("catálogo",),
     )
-    def criar_tipo_documento(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def criar_tipo_documento(self, request: Request) -> dict[str, Any]:
         dados = parse(TipoDocumentoNovo, request)
-        return 201, self.tenancy.criar_tipo_documento(dados.nome, dados.aplicacao, dados.numeracao)
+        return self.tenancy.criar_tipo_documento(dados.nome, dados.aplicacao, dados.numeracao)
 
     @api(
         "GET",
@@ -422,13 +429,14 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         summary="Criar tipo de processo (administrador)",
         body=TipoProcessoNovo,
         response=TipoProcesso,
+        status=201,
         authenticated=True,
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         tags=("catálogo",),
     )
-    def criar_tipo_processo(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def criar_tipo_processo(self, request: Request) -> dict[str, Any]:
         dados = parse(TipoProcessoNovo, request)
-        return 201, self.tenancy.criar_tipo_processo(
+        return self.tenancy.criar_tipo_processo(
             dados.nome, dados.classificacao, dados.nivel_acesso_sugerido, dados.hipotese_legal
         )
 
@@ -463,54 +471,55 @@ class GatewayService(RotasProcessos, RotasDocumentos):
         summary="Publicar nova versão do plano (administrador); a anterior fica como estava",
         body=PlanoNovo,
         response=PlanoPublicado,
+        status=201,
         authenticated=True,
         errors=(400, 401, 403, 409, 413, 415, 422, 503),
         tags=("catálogo",),
     )
-    def publicar_plano(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def publicar_plano(self, request: Request) -> dict[str, Any]:
         dados = parse(PlanoNovo, request)
         itens = [item.model_dump() for item in dados.itens]
-        return 201, self.tenancy.publicar_plano(dados.versao, dados.fonte, itens)
+        return self.tenancy.publicar_plano(dados.versao, dados.fonte, itens)
 
     @api(
         "DELETE",
         "/api/v1/plano-classificacao/itens/<codigo>",
         summary="Excluir código do plano vigente, se não estiver em uso (administrador)",
+        status=204,
         authenticated=True,
         errors=(401, 403, 404, 409, 503),
         tags=("catálogo",),
     )
-    def excluir_codigo_plano(self, request: Request, codigo: str) -> tuple[int, None]:
+    def excluir_codigo_plano(self, request: Request, codigo: str) -> None:
         self.tenancy.excluir_codigo_plano(codigo)
-        return 204, None
 
     @api(
         "PATCH",
         CATALOGO_ITEM,
         summary="Alterar item do catálogo (administrador)",
         body=(HipoteseLegalAlteracao, TipoDocumentoAlteracao, TipoProcessoAlteracao),
+        status=204,
         authenticated=True,
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         tags=("catálogo",),
     )
-    def alterar_catalogo(self, request: Request, catalogo: str, id_: str) -> tuple[int, None]:
+    def alterar_catalogo(self, request: Request, catalogo: str, id_: str) -> None:
         modelo = CATALOGO_ALTERACOES[catalogo]
         self.tenancy.alterar_catalogo(
             catalogo.replace("-", "_"), id_, sent_fields(parse(modelo, request))
         )
-        return 204, None
 
     @api(
         "POST",
         CATALOGO_ITEM + "/desativar",
         summary="Desativar item do catálogo (administrador)",
+        status=204,
         authenticated=True,
         errors=(401, 403, 404, 409, 503),
         tags=("catálogo",),
     )
-    def desativar_catalogo(self, request: Request, catalogo: str, id_: str) -> tuple[int, None]:
+    def desativar_catalogo(self, request: Request, catalogo: str, id_: str) -> None:
         self.tenancy.desativar_catalogo(catalogo.replace("-", "_"), id_)
-        return 204, None
 
 
 CATALOGO_ALTERACOES = {

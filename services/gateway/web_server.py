@@ -4,7 +4,9 @@ nameko's WebServer answers unknown routes and wrong methods with werkzeug's HTML
 pages; this subclass wraps its WSGI app so that every answer, including those,
 is JSON, carries an X-Request-Id, and honours CORS for the configured origins.
 Routes are declared with `api(...)`, which also records what the OpenAPI
-document needs to describe them.
+document needs to describe them, the success status included: the server
+answers with the declared status, so a handler returns only its body and the
+document cannot say another status than the API answers.
 """
 
 from __future__ import annotations
@@ -62,10 +64,23 @@ class RouteDoc:
     multipart: dict[str, str] | None = None
     # The media type of a non-JSON answer (for OpenAPI).
     produces: str | None = None
-    # The success status (for OpenAPI): 201 for creations, 204 for answers without a body.
+    # The success status, the one the server answers with (and the OpenAPI document says):
+    # 201 for creations, 204 for answers without a body (the handler then returns None).
     status: int = 200
     # The handler reads the body as a stream (uploads): a chunked body is not buffered.
     stream_body: bool = False
+
+
+@dataclass(frozen=True)
+class WithHeaders:
+    """A handler's body with extra response headers (the status is still the declared one)."""
+
+    body: Any
+    headers: dict[str, str]
+
+
+class StatusContradictsDeclaration(TypeError):
+    """A handler tried to answer a success status other than its route declares (a bug)."""
 
 
 class ApiApp:
@@ -185,7 +200,12 @@ class GatewayWebServer(WebServer):
 
 
 class ApiRoute(HttpRequestHandler):
-    """An HTTP route whose handler returns JSON-able data, or (status, data[, headers])."""
+    """An HTTP route answering its declared status with what its handler returns.
+
+    A handler returns its JSON-able body (None for a 204), a `WithHeaders` for extra
+    headers, or a werkzeug `Response` for raw and streaming answers (whose success
+    status must still be the declared one).
+    """
 
     server = GatewayWebServer()
 
@@ -222,19 +242,32 @@ class ApiRoute(HttpRequestHandler):
             return response_for(exc)
 
     def response_from_result(self, result: Any) -> Response:
+        status = self.doc.status
         if isinstance(result, Response):
+            if result.status_code < 400 and result.status_code != status:
+                raise self._contradiction(f"a Response with status {result.status_code}")
             return result
-        status, headers = 200, None
+        headers = None
+        if isinstance(result, WithHeaders):
+            result, headers = result.body, result.headers
         if isinstance(result, tuple):
-            status, result, *rest = result
-            headers = rest[0] if rest else None
+            # The old (status, body[, headers]) convention: the status belongs in api(...).
+            raise self._contradiction("a tuple")
         if status == 204:
+            if result is not None:
+                raise self._contradiction("a body")
             return Response(status=204, headers=headers)
         return Response(
             json.dumps(result, ensure_ascii=False),
             status=status,
             headers=headers,
             content_type="application/json; charset=utf-8",
+        )
+
+    def _contradiction(self, what: str) -> StatusContradictsDeclaration:
+        return StatusContradictsDeclaration(
+            f"{self.method_name} ({self.method} {self.url}) declares status {self.doc.status} "
+            f"but returned {what}: a handler returns only its body (see ApiRoute)"
         )
 
 
