@@ -71,7 +71,7 @@ def resumo(fato: type[domain.Evento]) -> str:
 
 def _modelo(fato: type[domain.Evento]) -> type[EventoProcesso]:
     return create_model(
-        f"EventoProcesso{fato.__name__}",
+        f"Dados{fato.__name__}",
         __base__=EventoProcesso,
         __doc__=resumo(fato),
         detalhes=(fato, Field(description="o que a operação fez")),
