@@ -19,7 +19,7 @@ the municipality's letterhead, interested parties with valid CPFs, process
 numbers (NIPE, prefix 99999999), the types' suggested access levels (so some
 restrito, a few sigiloso with credentials), the units a process went through,
 1% of documents cancelled. Entries are made by the service's own mapping
-(`indice.de_processo`, `indice.de_documento`) and written with the real
+(`domain.de_processo`, `domain.de_documento`) and written with the real
 `PostgresBackend.indexar` in batches of `lote`: processes first, then documents,
 timed batch by batch (generation is not timed). Then VACUUM ANALYZE, as
 autovacuum would (it is off on this machine), and the table's sizes.
@@ -65,10 +65,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 
-from services.busca import indice
-from services.busca.indice import Acesso
+from services.busca import domain
+from services.busca.domain import Acesso
+from services.busca.handlers import consulta_de
 from services.busca.postgres import PostgresBackend
-from services.busca.service import _consulta
 from services.chassis import prepared_statements
 from services.chassis.config import Settings
 from services.chassis.events import EXCHANGE
@@ -708,7 +708,7 @@ def cmd_indexar(item: dict[str, Any]) -> dict[str, Any]:
     n_proc, n_doc, lote = int(item["processos"]), int(item["documentos"]), int(item["lote"])
     cidadao_em = {i * n_proc // CIDADAO_PROCESSOS for i in range(CIDADAO_PROCESSOS)}
     processos = [g.processo(forcar_cidadao=i in cidadao_em) for i in range(n_proc)]
-    entradas_proc = [indice.de_processo(_publico(p)) for p in processos]
+    entradas_proc = [domain.de_processo(_publico(p)) for p in processos]
 
     tempos: dict[str, float] = {"processos": 0.0, "documentos": 0.0}
     lotes: list[float] = []
@@ -724,7 +724,7 @@ def cmd_indexar(item: dict[str, Any]) -> dict[str, Any]:
         por_processo[g.rng.randrange(n_proc)] += 1
     raras = set(g.rng.sample(range(n_doc), RARA_DOCUMENTOS))
     por_id = {e.processo_id: e for e in entradas_proc}
-    pendentes: list[indice.Entrada] = []
+    pendentes: list[domain.Entrada] = []
     k = 0
     gerar_s = 0.0
     lotes_doc: list[float] = []
@@ -733,7 +733,7 @@ def cmd_indexar(item: dict[str, Any]) -> dict[str, Any]:
         for ordem in range(1, quantos + 1):
             t0 = time.perf_counter()
             documento, texto = g.documento(proc, ordem, rara=k in raras)
-            pendentes.append(indice.de_documento(documento, ordem, base, texto))
+            pendentes.append(domain.de_documento(documento, ordem, base, texto))
             gerar_s += time.perf_counter() - t0
             k += 1
             if len(pendentes) >= lote:
@@ -997,7 +997,7 @@ def cmd_buscar(item: dict[str, Any]) -> dict[str, Any]:
 
     prepared_statements.execute_prepared = _espiar
 
-    consultas = [(nome, _consulta(filtros, {})) for nome, filtros in item["consultas"]]
+    consultas = [(nome, consulta_de(filtros, {})) for nome, filtros in item["consultas"]]
     saida: dict[str, Any] = {"tipos": {}}
     for nome, consulta in consultas:  # warm the cache and the plans, once each
         r = backend.buscar(acesso, consulta)

@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert
 
-from services.busca.indice import (
+from services.busca.domain import (
     Acesso,
     Consulta,
     Entrada,

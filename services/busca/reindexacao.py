@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.busca import indice
+from services.busca import domain
 from services.chassis.call_context import TOKEN_KEY
 from services.chassis.config import Settings
 from services.chassis.remote_errors import register_remote_errors
@@ -79,18 +79,18 @@ def _todas(pagina: Callable[[str | None, int], dict[str, Any]]) -> Iterator[dict
 def paginas(fonte: Fonte, total: Callable[[int], None] = lambda n: None) -> Iterator[list[Any]]:
     """The municipality's entries, processes first (documents take their access); `total`
     is told how many records there are, from the first page of each kind."""
-    do_processo: dict[str, indice.Entrada] = {}
+    do_processo: dict[str, domain.Entrada] = {}
     for resposta in _todas(fonte.processos):
         if resposta.get("total") is not None:
             total(int(resposta["total"]))
-        pagina = [indice.de_processo(p) for p in resposta["itens"]]
+        pagina = [domain.de_processo(p) for p in resposta["itens"]]
         do_processo.update({e.processo_id: e for e in pagina})
         yield pagina
     for resposta in _todas(fonte.documentos):
         if resposta.get("total") is not None:
             total(int(resposta["total"]))
         yield [
-            indice.de_documento(
+            domain.de_documento(
                 item["documento"],
                 item["seq"],
                 do_processo.get(item["documento"]["processo_id"]),

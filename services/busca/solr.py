@@ -31,7 +31,7 @@ import pysolr
 import requests
 import structlog
 
-from services.busca.indice import Acesso, Consulta, Entrada, Resultado, digitos_do_numero
+from services.busca.domain import Acesso, Consulta, Entrada, Resultado, digitos_do_numero
 from services.chassis.config import Settings
 from services.chassis.errors import DadosInvalidos, ServicoIndisponivel
 from services.chassis.niveis_acesso import NIVEIS, validar_nivel

@@ -293,7 +293,7 @@ def busca_reindexar(ibge: str | None) -> None:
     """Reconstrói o índice a partir dos serviços donos dos dados (processos e documentos
     precisam estar no ar); os eventos ao vivo seguem chegando."""
     from services.busca import reindexacao
-    from services.busca.service import backend_from_settings
+    from services.busca.backends import backend_from_settings
 
     settings = Settings.from_env()
     engines = TenantEngines(engine_from_settings(settings))

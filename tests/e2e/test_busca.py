@@ -153,8 +153,8 @@ def test_duplicate_and_out_of_order_events_leave_the_index_as_a_reindex(engine, 
     """Applied straight to the backend: the same events twice, newest first, then the old."""
     from sqlalchemy import text
 
+    from services.busca.handlers import aplicar
     from services.busca.postgres import PostgresBackend
-    from services.busca.service import aplicar
     from services.chassis.tenant_session import TenantEngines
 
     provision(GOIANESIA, "Goianésia")

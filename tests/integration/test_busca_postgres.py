@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.busca import postgres
-from services.busca.indice import Acesso, Consulta, Entrada
+from services.busca.domain import Acesso, Consulta, Entrada
 from services.busca.postgres import PostgresBackend
 from services.chassis import prepared_statements
 from services.chassis.errors import DadosInvalidos

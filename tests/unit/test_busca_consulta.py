@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.busca.indice import identificadores_da_consulta
+from services.busca.domain import identificadores_da_consulta
 
 
 @pytest.mark.parametrize(
@@ -26,10 +26,24 @@ def test_numbers_cpfs_and_cnpjs_are_identifiers_with_or_without_punctuation(q, e
 
 @pytest.mark.parametrize("q", ["-municipal", "-obras -licitação", '"-nota" or -fiscal'])
 def test_a_search_of_only_exclusions_is_refused(q):
-    from services.busca.service import _consulta
+    from services.busca.handlers import consulta_de
     from services.chassis.errors import DadosInvalidos
 
     with pytest.raises(DadosInvalidos) as erro:
-        _consulta({"q": q}, {})
+        consulta_de({"q": q}, {})
     assert erro.value.code == "busca_so_exclusoes"
-    assert _consulta({"q": f"contrato {q}"}, {}).q == f"contrato {q}"
+    assert consulta_de({"q": f"contrato {q}"}, {}).q == f"contrato {q}"
+
+
+def test_the_backend_choice_is_explicit_and_checked_at_start():
+    from services.busca.backends import backend_from_settings
+    from services.chassis.config import Settings
+    from services.chassis.errors import ConfiguracaoInvalida
+
+    with pytest.raises(ConfiguracaoInvalida, match="postgres ou solr"):
+        backend_from_settings(Settings.from_env(busca_backend="elastic"))
+    oracle = Settings.from_env(
+        busca_backend="postgres", database_url="oracle+oracledb://u:p@db:1521/?service_name=x"
+    )
+    with pytest.raises(ConfiguracaoInvalida, match="exige banco PostgreSQL"):
+        backend_from_settings(oracle)

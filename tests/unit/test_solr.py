@@ -24,7 +24,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.busca.indice import Acesso, Consulta, Entrada
+from services.busca.domain import Acesso, Consulta, Entrada
 from services.busca.solr import (
     ESPECIAIS,
     FACETAS,
