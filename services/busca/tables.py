@@ -29,9 +29,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, Text, event
+from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text, event
 
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+from services.chassis.sql_types import UtcDateTime
 
 metadata = tenant_metadata()
 
@@ -139,7 +140,7 @@ busca_entrada = Table(
     Column("credenciados", Text, nullable=False),  # " id id " (sigiloso)
     Column("documentos_id", Text, nullable=False),  # CPF/CNPJ digits
     Column("assinantes", Text, nullable=False),
-    Column("data", DateTime(timezone=True), nullable=False),
+    Column("data", UtcDateTime(), nullable=False),
     Column("ano", Integer, nullable=False),
     Column("cancelado", Boolean, nullable=False),
     # The version of the text (documents' extracted text arrives in its own event).
