@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 
 from services.chassis.config import Settings
 from services.chassis.database import engine_from_settings
+from services.chassis.dialect_only import postgresql_only
 from services.chassis.errors import ConfiguracaoInvalida
 from services.chassis.events import EXCHANGE
 from services.chassis.sql_types import UtcDateTime
@@ -184,7 +185,7 @@ class OutboxRelay:
                 return list(result.fetchmany(self.batch))
             finally:
                 result.close()
-        return list(conn.execute(query.limit(self.batch)))
+        return list(conn.execute(postgresql_only(query.limit(self.batch))))
 
     def _count_failed_attempt(self, tenant: Tenant, event_id: str) -> None:
         table = self.table
