@@ -67,16 +67,21 @@ _THIS_FILE = __file__
 
 
 def oracle_19c() -> Dialect:
-    """python-oracledb's dialect (thin mode, as production) initialised as by Oracle 19c.
+    """python-oracledb's dialect (thin mode, as production), initialised as by Oracle 19c."""
+    engine = create_engine(
+        "oracle+oracledb://verificacao@localhost/?service_name=sempapel", thick_mode=None
+    )
+    return as_oracle_19c(engine.dialect)
+
+
+def as_oracle_19c(dialect: Dialect) -> Dialect:
+    """`dialect`, initialised as if it had connected to an Oracle 19c server.
 
     The dialect's own `initialize` runs, so every version-dependent choice is the
-    library's: no native BOOLEAN before 23 (`.is_(True)` is `IS 1`), FETCH FIRST
-    from 12, 128-byte identifiers from 12.2, no JSON type before 21. Only the
-    answers a server would give are stubbed; no connection is made.
+    library's: no native BOOLEAN before 23 (`.is_(True)` is `IS 1`, a Boolean column
+    is SMALLINT), FETCH FIRST from 12, 128-byte identifiers from 12.2, no JSON type
+    before 21. Only the answers a server would give are stubbed; nothing connects.
     """
-    dialect = create_engine(
-        "oracle+oracledb://verificacao@localhost/?service_name=sempapel", thick_mode=None
-    ).dialect
     server_answers = {
         "_get_server_version_info": lambda connection: (19, 0),
         "_get_default_schema_name": lambda connection: "SEMPAPEL",

@@ -7,6 +7,7 @@ import re
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
+from oracle_statements import as_oracle_19c, oracle_19c
 from sqlalchemy import DateTime, select
 from sqlalchemy.dialects import oracle
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -27,10 +28,11 @@ def all_tables():
 
 
 def test_every_table_compiles_for_oracle_with_identifiers_within_30_bytes():
-    dialect = oracle.dialect()
+    dialect = oracle_19c()
     for table in all_tables():
         ddl = str(CreateTable(table).compile(dialect=dialect))
         assert "CREATE TABLE" in ddl
+        assert "BOOLEAN" not in ddl  # 23ai's; 19c keeps a Boolean in SMALLINT
         names = [table.name, *[c.name for c in table.columns]]
         names += [c.name for c in table.constraints if c.name]
         names += [i.name for i in table.indexes]
@@ -42,7 +44,7 @@ def test_every_table_compiles_for_oracle_with_identifiers_within_30_bytes():
 
 def test_every_moment_is_an_utc_timestamp_with_microseconds_on_oracle():
     """No DATE column (whole seconds, no zone): every date-time column is UtcDateTime."""
-    dialect = oracle.dialect()
+    dialect = oracle_19c()
     for table in all_tables():
         for column in table.columns:
             if column.type._type_affinity is DateTime:
@@ -52,7 +54,7 @@ def test_every_moment_is_an_utc_timestamp_with_microseconds_on_oracle():
 
 
 def oracle_ddl_of_migrations(migrations_dir, version_table) -> str:
-    """What Alembic would run on an empty Oracle schema (offline mode: no database)."""
+    """What Alembic would run on an empty Oracle 19c schema (offline mode: no database)."""
     script = script_directory(migrations_dir)
     out = io.StringIO()
     env = EnvironmentContext(
@@ -64,6 +66,7 @@ def oracle_ddl_of_migrations(migrations_dir, version_table) -> str:
     )
     with env:
         env.configure(dialect_name="oracle", output_buffer=out, version_table=version_table)
+        as_oracle_19c(env.get_context().dialect)
         env.run_migrations()
     return out.getvalue()
 
@@ -74,6 +77,7 @@ def test_migrations_create_the_same_timestamp_columns_on_oracle_as_the_tables():
     for migrations_dir, version_table, metadata in parts:
         ddl = oracle_ddl_of_migrations(migrations_dir, version_table)
         assert not re.search(r"\bDATE\b", ddl), migrations_dir
+        assert "BOOLEAN" not in ddl, migrations_dir
         from_migrations = set(re.findall(r"(\w+) TIMESTAMP\(6\)", ddl))
         from_tables = {
             c.name
@@ -112,7 +116,7 @@ def test_a_process_read_compiles_for_oracle_and_runs_there_unprepared():
     from services.chassis.prepared_statements import execute_statement
     from services.processos import handlers
 
-    sql = str(handlers._COMPLETO.compile(dialect=oracle.dialect()))
+    sql = str(handlers._COMPLETO.compile(dialect=oracle_19c()))
     assert sql.count("UNION ALL") == 6
     assert "CAST(it.ordem AS VARCHAR2(12 CHAR))" in sql
     assert "json" not in sql.lower()
