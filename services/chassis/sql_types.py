@@ -33,7 +33,7 @@ from sqlalchemy.types import TIMESTAMP, TypeDecorator, TypeEngine
 ORACLE_DDL = "TIMESTAMP(6)"  # microseconds, as datetime keeps them
 
 
-class DataHoraIngenua(ValueError):
+class DataHoraSemFuso(ValueError):
     """A datetime without a time zone reached the database: a bug, not an input error."""
 
 
@@ -63,7 +63,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if not isinstance(value, datetime):
             raise TypeError(f"UtcDateTime espera datetime, recebeu {type(value).__name__}")
         if value.utcoffset() is None:
-            raise DataHoraIngenua(
+            raise DataHoraSemFuso(
                 f"datetime sem fuso horário ({value.isoformat()}): use datetime.now(UTC) "
                 "ou um datetime com tzinfo"
             )

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Column, MetaData, String, Table, insert, select, text
 from sqlalchemy.exc import StatementError
 
-from services.chassis.sql_types import DataHoraIngenua, UtcDateTime
+from services.chassis.sql_types import DataHoraSemFuso, UtcDateTime
 
 tabela = Table(
     "instante_teste",
@@ -41,4 +41,4 @@ def test_a_naive_datetime_never_reaches_the_database(engine):
         with pytest.raises(StatementError) as erro:
             conn.execute(insert(tabela).values(id="b", em=datetime(2026, 3, 1, 12, 0)))
         conn.rollback()
-    assert isinstance(erro.value.orig, DataHoraIngenua)
+    assert isinstance(erro.value.orig, DataHoraSemFuso)

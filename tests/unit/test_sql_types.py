@@ -9,7 +9,7 @@ from sqlalchemy import Column, MetaData, String, Table, create_engine, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from services.chassis.sql_types import DataHoraIngenua, UtcDateTime
+from services.chassis.sql_types import DataHoraSemFuso, UtcDateTime
 
 BRASILIA = timezone(timedelta(hours=-3))
 
@@ -75,7 +75,7 @@ def test_postgresql_binds_the_aware_datetime_and_gives_back_utc():
 def test_a_naive_datetime_is_refused_with_a_clear_error(dialeto, oracle):
     dialect = oracle if dialeto == "oracle" else postgresql.dialect()
     bind, _ = processors(dialect)
-    with pytest.raises(DataHoraIngenua, match="sem fuso horário"):
+    with pytest.raises(DataHoraSemFuso, match="sem fuso horário"):
         bind(datetime(2026, 3, 1, 12, 0))
     with pytest.raises(TypeError):
         bind("2026-03-01T12:00:00+00:00")
