@@ -71,6 +71,11 @@ from services.chassis.structured_logging import configure_logging  # noqa: E402
 
 BACKENDS = ("tenancy", "auth", "processos", "documentos", "busca")
 
+# Every statement the services run here is also compiled for Oracle 19c at the end of the
+# session (see oracle_statements.py; SEMPAPEL_ORACLE_CHECK=relatorio only reports). pytester
+# runs that check in a child pytest, to see it fail a run (tests/unit/test_oracle_statements.py).
+pytest_plugins = ["oracle_statements", "pytester"]
+
 
 def free_port() -> int:
     return _port()

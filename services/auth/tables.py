@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -19,6 +18,7 @@ from sqlalchemy.orm import registry
 
 from services.auth.domain import Usuario
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+from services.chassis.sql_types import UtcDateTime
 
 metadata = tenant_metadata()
 
@@ -31,14 +31,14 @@ usuario = Table(
     Column("senha_hash", String(200), nullable=False),
     Column("ativo", Boolean, nullable=False, default=True),
     Column("falhas_consecutivas", Integer, nullable=False, default=0),
-    Column("bloqueado_ate", DateTime(timezone=True)),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
-    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    Column("bloqueado_ate", UtcDateTime()),
+    Column("criado_em", UtcDateTime(), nullable=False),
+    Column("atualizado_em", UtcDateTime(), nullable=False),
     # Added by auth_0002: columns stay in migration order, so new schemas match old ones.
     Column("administrador", Boolean, nullable=False, default=False, server_default=false()),
     # Added by auth_0004: SHA-256 of a pending one-time activation code, and its deadline.
     Column("ativacao_hash", String(64)),
-    Column("ativacao_expira_em", DateTime(timezone=True)),
+    Column("ativacao_expira_em", UtcDateTime()),
 )
 
 # The units a user works in. unidade_id is tenancy's unit id (tenancy owns units;
@@ -49,7 +49,7 @@ permissao = Table(
     Column("usuario_id", String(32), ForeignKey("usuario.id"), primary_key=True),
     Column("unidade_id", String(32), primary_key=True),
     Column("perfil", String(20), nullable=False),
-    Column("concedida_em", DateTime(timezone=True), nullable=False),
+    Column("concedida_em", UtcDateTime(), nullable=False),
     CheckConstraint("perfil IN ('basico', 'administrador')", name="perfil"),
 )
 

@@ -53,6 +53,7 @@ from services.busca.domain import (
 )
 from services.busca.tables import CONFIG, busca_entrada
 from services.chassis import prepared_statements
+from services.chassis.dialect_only import postgresql_only
 from services.chassis.errors import DadosInvalidos
 from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines
@@ -126,7 +127,7 @@ class PostgresBackend:
             where=busca_entrada.c.versao < stmt.excluded.versao,
         )
         with self.engines.for_tenant(Tenant(ibge)).begin() as conn:
-            conn.execute(stmt, [_linha(e) for e in entradas])
+            conn.execute(postgresql_only(stmt), [_linha(e) for e in entradas])
 
     def definir_texto(self, ibge: str, entrada: Entrada) -> None:
         """A document's extracted text: kept if newer than the text already indexed."""

@@ -29,13 +29,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, Text, event
+from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text, TextClause, event, text
 
+from services.chassis.dialect_only import postgresql_only
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+from services.chassis.sql_types import UtcDateTime
 
 metadata = tenant_metadata()
 
 CONFIG = "public.pt_sem_acento"
+
+
+def _postgresql_ddl(statements: list[str]) -> list[TextClause]:
+    """PostgreSQL's full text, declared so: the migrations run these only there."""
+    return [postgresql_only(text(statement)) for statement in statements]
+
+
 # Unqualified table names: migrations and schema creation run with the tenant's search_path.
 # The short fields, weighted, that both `ts` (everything) and `ts_resumo` (ranking) begin with.
 _CAMPOS_CURTOS = f"""setweight(to_tsvector('{CONFIG}', coalesce(titulo, '')), 'A')
@@ -45,44 +54,49 @@ _CAMPOS_CURTOS = f"""setweight(to_tsvector('{CONFIG}', coalesce(titulo, '')), 'A
         || setweight(to_tsvector('{CONFIG}', coalesce(tipo_processo, '') || ' '
                                  || coalesce(tipo_documento, '') || ' '
                                  || coalesce(assinantes, '')), 'B')"""
-TS_DDL = [
-    "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
-    f"""DO $$ BEGIN
+TS_DDL = _postgresql_ddl(
+    [
+        "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
+        f"""DO $$ BEGIN
         CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = pg_catalog.portuguese);
         ALTER TEXT SEARCH CONFIGURATION {CONFIG}
             ALTER MAPPING FOR hword, hword_part, word WITH public.unaccent, portuguese_stem;
     EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$""",
-    # Both the accent-free and the accented Portuguese stems: "licitacao" stems like
-    # "Licitação" only without accents, "LICITAÇÕES" like it only with them.
-    f"""ALTER TABLE busca_entrada ADD COLUMN ts tsvector GENERATED ALWAYS AS (
+        # Both the accent-free and the accented Portuguese stems: "licitacao" stems like
+        # "Licitação" only without accents, "LICITAÇÕES" like it only with them.
+        f"""ALTER TABLE busca_entrada ADD COLUMN ts tsvector GENERATED ALWAYS AS (
         {_CAMPOS_CURTOS}
         || setweight(to_tsvector('{CONFIG}', left(coalesce(texto, ''), 1000000)), 'C')
         || setweight(to_tsvector('pg_catalog.portuguese', left(coalesce(texto, ''), 1000000)),
                      'C')
     ) STORED""",
-    "CREATE INDEX ix_busca_entrada_ts ON busca_entrada USING gin (ts)",
-]
+        "CREATE INDEX ix_busca_entrada_ts ON busca_entrada USING gin (ts)",
+    ]
+)
 # A process's own text is its type, classification and parties (short); a document's is its
 # extracted content, which only `ts` holds.
-RESUMO_DDL = [
-    f"""ALTER TABLE busca_entrada ADD COLUMN ts_resumo tsvector GENERATED ALWAYS AS (
+RESUMO_DDL = _postgresql_ddl(
+    [
+        f"""ALTER TABLE busca_entrada ADD COLUMN ts_resumo tsvector GENERATED ALWAYS AS (
         {_CAMPOS_CURTOS}
         || setweight(to_tsvector('{CONFIG}', CASE WHEN tipo = 'processo'
                                  THEN left(coalesce(texto, ''), 4000) ELSE '' END), 'C')
     ) STORED""",
-    """ALTER TABLE busca_entrada ADD COLUMN identificadores text[] GENERATED ALWAYS AS (
+        """ALTER TABLE busca_entrada ADD COLUMN identificadores text[] GENERATED ALWAYS AS (
         array_remove(string_to_array(numero || ' ' || documentos_id, ' '), '')
     ) STORED""",
-    "CREATE INDEX ix_busca_identificadores ON busca_entrada USING gin (identificadores)",
-]
+        "CREATE INDEX ix_busca_identificadores ON busca_entrada USING gin (identificadores)",
+    ]
+)
 # Who may see an entry, as index keys: "publico", "u:<unit>" for restrito (the units it has
 # been open in), "c:<user>" for sigiloso (the credentialed); none when cancelled. One GIN
 # holds these, the filters' columns and `ts`, so the index itself intersects the words with
 # the year, the filters and the caller's access (btree_gin): a broad word in one year, or a
 # word only a few may see, is no longer a bitmap of all its matches filtered row by row.
-FILTROS_DDL = [
-    "CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public",
-    """ALTER TABLE busca_entrada ADD COLUMN acesso text[] GENERATED ALWAYS AS (
+FILTROS_DDL = _postgresql_ddl(
+    [
+        "CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public",
+        """ALTER TABLE busca_entrada ADD COLUMN acesso text[] GENERATED ALWAYS AS (
         CASE WHEN cancelado THEN '{}'::text[]
              WHEN nivel = 'publico' THEN ARRAY['publico']
              WHEN nivel = 'restrito' THEN string_to_array(
@@ -91,18 +105,21 @@ FILTROS_DDL = [
                  nullif('c:' || replace(trim(credenciados), ' ', ' c:'), 'c:'), ' ')
              ELSE '{}'::text[] END
     ) STORED""",
-    """CREATE INDEX ix_busca_entrada_filtros ON busca_entrada USING gin (
+        """CREATE INDEX ix_busca_entrada_filtros ON busca_entrada USING gin (
         ano, tipo_processo, tipo_documento, unidade_geradora_id, acesso, ts)""",
-    "DROP INDEX ix_busca_entrada_ts",
-]
+        "DROP INDEX ix_busca_entrada_ts",
+    ]
+)
 # A GIN collects new entries in a pending list (4 MB by default) that every scan reads in
 # full: with the events of a day, a search's five year-scans read 400 pages each, 1.4 ms
 # instead of 0.3 (busca_0004). 64 kB keeps the list a few pages long; writes merge it into
 # the index that much more often.
-PENDENTES_DDL = [
-    "ALTER INDEX ix_busca_entrada_filtros SET (gin_pending_list_limit = 64)",
-    "ALTER INDEX ix_busca_identificadores SET (gin_pending_list_limit = 64)",
-]
+PENDENTES_DDL = _postgresql_ddl(
+    [
+        "ALTER INDEX ix_busca_entrada_filtros SET (gin_pending_list_limit = 64)",
+        "ALTER INDEX ix_busca_identificadores SET (gin_pending_list_limit = 64)",
+    ]
+)
 
 # Where a snippet's window starts is the first of the query's stems in the text, looked for
 # accent-free and in lower case (stems are both). Folding the text at query time was half
@@ -112,13 +129,15 @@ PENDENTES_DDL = [
 # it, as the `portuguese`/`unaccent` configuration already does for `ts`. Lower case and
 # accent removal keep a Portuguese text's length, so an offset in one is the offset in the
 # other (a ligature or symbol unaccent expands shifts the window by a character or two).
-DOBRADO_DDL = [
-    """CREATE OR REPLACE FUNCTION public.busca_dobrar(texto text) RETURNS text
+DOBRADO_DDL = _postgresql_ddl(
+    [
+        """CREATE OR REPLACE FUNCTION public.busca_dobrar(texto text) RETURNS text
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
         AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, texto)) $$""",
-    """ALTER TABLE busca_entrada ADD COLUMN texto_dobrado text GENERATED ALWAYS AS (
+        """ALTER TABLE busca_entrada ADD COLUMN texto_dobrado text GENERATED ALWAYS AS (
         public.busca_dobrar(left(texto, 20000))) STORED""",
-]
+    ]
+)
 
 busca_entrada = Table(
     "busca_entrada",
@@ -139,7 +158,7 @@ busca_entrada = Table(
     Column("credenciados", Text, nullable=False),  # " id id " (sigiloso)
     Column("documentos_id", Text, nullable=False),  # CPF/CNPJ digits
     Column("assinantes", Text, nullable=False),
-    Column("data", DateTime(timezone=True), nullable=False),
+    Column("data", UtcDateTime(), nullable=False),
     Column("ano", Integer, nullable=False),
     Column("cancelado", Boolean, nullable=False),
     # The version of the text (documents' extracted text arrives in its own event).
@@ -152,10 +171,8 @@ busca_entrada = Table(
 @event.listens_for(busca_entrada, "after_create")
 def _texto_completo(target: Table, connection: object, **kw: object) -> None:
     if connection.dialect.name == "postgresql":  # type: ignore[attr-defined]
-        from sqlalchemy import text
-
         for statement in TS_DDL + RESUMO_DDL + FILTROS_DDL + PENDENTES_DDL + DOBRADO_DDL:
-            connection.execute(text(statement))  # type: ignore[attr-defined]
+            connection.execute(statement)  # type: ignore[attr-defined]
 
 
 TENANT_SCHEMA = TenantSchemaPart(

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, text  # noqa: E402
 from sqlalchemy.exc import DisconnectionError  # noqa: E402
 
 from services.chassis.config import Settings  # noqa: E402
+from services.chassis.dialect_only import postgresql_only  # noqa: E402
 
 _green_patched = False
 
@@ -97,5 +98,9 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_PING_SECONDS) -> N
 
 
 def ping(engine: Engine) -> None:
+    if engine.dialect.name == "oracle":
+        probe = text("SELECT 1 FROM dual")
+    else:
+        probe = postgresql_only(text("SELECT 1"))
     with engine.connect() as conn:
-        conn.execute(text("SELECT 1" if engine.dialect.name != "oracle" else "SELECT 1 FROM dual"))
+        conn.execute(probe)

@@ -25,11 +25,12 @@ import eventlet
 import kombu
 import structlog
 from nameko.messaging import Consumer
-from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select
+from sqlalchemy import Column, MetaData, String, Table, insert, select
 from sqlalchemy.orm import Session
 
 from services.chassis.errors import SemPapelError
 from services.chassis.events import EXCHANGE
+from services.chassis.sql_types import UtcDateTime
 from services.chassis.tenant import Tenant, validar_ibge
 
 REJEITADOS = "sempapel.eventos.rejeitados"
@@ -60,7 +61,7 @@ def received_events_table(metadata: MetaData, service: str) -> Table:
         f"recebido_{service}",
         metadata,
         Column("id", String(64), primary_key=True),
-        Column("recebido_em", DateTime(timezone=True), nullable=False),
+        Column("recebido_em", UtcDateTime(), nullable=False),
     )
 
 

@@ -34,7 +34,6 @@ from nameko.extensions import Extension
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -52,8 +51,10 @@ from sqlalchemy.orm import Session
 
 from services.chassis.config import Settings
 from services.chassis.database import engine_from_settings
+from services.chassis.dialect_only import postgresql_only
 from services.chassis.errors import ConfiguracaoInvalida
 from services.chassis.events import EXCHANGE
+from services.chassis.sql_types import UtcDateTime
 from services.chassis.tenant import Tenant
 from services.chassis.tenant_session import TenantEngines, tenants_with_table
 
@@ -78,8 +79,8 @@ def outbox_table(metadata: MetaData, service: str) -> Table:
         Column("tipo", String(60), nullable=False),
         Column("assunto", String(64), nullable=False),
         Column("dados", Text, nullable=False),
-        Column("criado_em", DateTime(timezone=True), nullable=False),
-        Column("enviado_em", DateTime(timezone=True), nullable=True),
+        Column("criado_em", UtcDateTime(), nullable=False),
+        Column("enviado_em", UtcDateTime(), nullable=True),
         Column("tentativas", Integer, nullable=False, default=0, server_default=text("0")),
     )
     Index(index_name, table.c.enviado_em, table.c.criado_em)
@@ -184,7 +185,7 @@ class OutboxRelay:
                 return list(result.fetchmany(self.batch))
             finally:
                 result.close()
-        return list(conn.execute(query.limit(self.batch)))
+        return list(conn.execute(postgresql_only(query.limit(self.batch))))
 
     def _count_failed_attempt(self, tenant: Tenant, event_id: str) -> None:
         table = self.table

@@ -26,6 +26,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
+from sqlalchemy.sql.base import Executable
+
+from services.chassis.dialect_only import postgresql_only_options
 
 PER_CONNECTION = 64
 RENDERED = 4096  # statement texts kept, per (statement, schema)
@@ -53,30 +56,41 @@ def positional(sql: str) -> tuple[str, list[str]]:
     return _PARAMETER.sub(number, sql), names
 
 
-def execute_prepared(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
+def execute_prepared(
+    conn: Connection, sql: str, params: dict[str, Any], stands_for: Executable | None = None
+) -> list[Any]:
     """Run `sql` (our own text, `:name` parameters) as a prepared statement on `conn`.
 
-    Through `exec_driver_sql`, so SQLAlchemy's error and disconnect handling applies."""
+    Through `exec_driver_sql`, so SQLAlchemy's error and disconnect handling applies.
+    PostgreSQL only, and declared so (chassis/dialect_only.py); `stands_for` is the
+    portable statement other databases execute instead, if there is one."""
+    only_here = postgresql_only_options(stands_for)
     prepared: OrderedDict[str, Prepared] = conn.connection.info.setdefault(INFO_KEY, OrderedDict())
     p = prepared.get(sql)
     if p is None:
         if not prepared:
-            conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            conn.exec_driver_sql(
+                "SET plan_cache_mode = force_generic_plan", execution_options=only_here
+            )
         while len(prepared) >= PER_CONNECTION:
             _, old = prepared.popitem(last=False)
-            conn.exec_driver_sql(f"DEALLOCATE {old.name}")
+            conn.exec_driver_sql(f"DEALLOCATE {old.name}", execution_options=only_here)
         body, names = positional(sql)
         name = "sp_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:24]
         # psycopg2 reads % as its own placeholders even with no parameters given.
-        conn.exec_driver_sql(f"PREPARE {name} AS {body.replace('%', '%%')}")
+        conn.exec_driver_sql(
+            f"PREPARE {name} AS {body.replace('%', '%%')}", execution_options=only_here
+        )
         p = prepared[sql] = Prepared(name, names)
     else:
         prepared.move_to_end(sql)
     if not p.parameters:  # EXECUTE takes no empty parentheses
-        return conn.exec_driver_sql(f"EXECUTE {p.name}").all()
+        return conn.exec_driver_sql(f"EXECUTE {p.name}", execution_options=only_here).all()
     marks = ", ".join(["%s"] * len(p.parameters))
     return conn.exec_driver_sql(
-        f"EXECUTE {p.name}({marks})", tuple(params[n] for n in p.parameters)
+        f"EXECUTE {p.name}({marks})",
+        tuple(params[n] for n in p.parameters),
+        execution_options=only_here,
     ).all()
 
 
@@ -97,4 +111,4 @@ def execute_statement(conn: Connection, statement: Any, params: dict[str, Any]) 
         _rendered[key] = sql
         if len(_rendered) > RENDERED:
             _rendered.popitem(last=False)
-    return execute_prepared(conn, sql, params)
+    return execute_prepared(conn, sql, params, stands_for=statement)

@@ -28,6 +28,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, text
 
+from services.chassis.dialect_only import postgresql_only
+
 ENTRY_POINT_GROUP = "sempapel.tenant_schema"
 
 # Explicit, short constraint names: the same on PostgreSQL and Oracle (30 bytes),
@@ -106,7 +108,7 @@ def _route_unqualified_names(connection: Connection, schema: str) -> None:
     if not _IDENTIFIER.fullmatch(schema):
         raise ValueError(f"invalid schema name: {schema!r}")
     if connection.dialect.name == "postgresql":
-        connection.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+        connection.execute(postgresql_only(text(f'SET LOCAL search_path TO "{schema}"')))
     elif connection.dialect.name == "oracle":
         connection.execute(text(f"ALTER SESSION SET CURRENT_SCHEMA = {schema}"))
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from services.chassis.call_context import identity_of
 from services.chassis.config import Settings
 from services.chassis.database import engine_from_settings, reading_engine
+from services.chassis.dialect_only import postgresql_only
 from services.chassis.errors import BancoIndisponivel, NaoAutenticado
 from services.chassis.tenant import SCHEMA_PATTERN, Tenant
 from services.chassis.tokens import TokenService
@@ -219,7 +220,9 @@ def tenants_with_table(engine: Engine, table_name: str) -> list[Tenant]:
         query = text("SELECT owner FROM all_tables WHERE table_name = :name")
         name = table_name.upper()  # unquoted identifiers are stored upper case
     else:
-        query = text("SELECT table_schema FROM information_schema.tables WHERE table_name = :name")
+        query = postgresql_only(
+            text("SELECT table_schema FROM information_schema.tables WHERE table_name = :name")
+        )
         name = table_name
     with engine.connect() as conn:
         schemas = {owner.lower() for owner in conn.scalars(query, {"name": name})}

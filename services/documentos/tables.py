@@ -11,7 +11,6 @@ from pathlib import Path
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from services.chassis.event_consumer import received_events_table
 from services.chassis.outbox import outbox_table
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+from services.chassis.sql_types import UtcDateTime
 
 metadata = tenant_metadata()
 
@@ -59,9 +59,9 @@ documento = Table(
     Column("codigo", String(12), unique=True),
     Column("crc", String(8)),
     Column("cancelado_motivo", String(500)),
-    Column("cancelado_em", DateTime(timezone=True)),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
-    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    Column("cancelado_em", UtcDateTime()),
+    Column("criado_em", UtcDateTime(), nullable=False),
+    Column("atualizado_em", UtcDateTime(), nullable=False),
     UniqueConstraint("processo_id", "ordem", name="uq_documento_processo_id"),
 )
 
@@ -74,7 +74,7 @@ documento_versao = Table(
     Column("html", Text, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("usuario_id", String(32), nullable=False),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
+    Column("criado_em", UtcDateTime(), nullable=False),
 )
 
 assinatura = Table(
@@ -90,7 +90,7 @@ assinatura = Table(
     Column("unidade_sigla", String(30)),
     Column("sha256", String(64), nullable=False),  # of exactly what was signed
     Column("versao", Integer),
-    Column("assinado_em", DateTime(timezone=True), nullable=False),
+    Column("assinado_em", UtcDateTime(), nullable=False),
     UniqueConstraint("documento_id", "usuario_id", name="uq_assinatura_documento_id"),
 )
 
@@ -101,7 +101,7 @@ documento_texto = Table(
     Column("situacao", String(10), nullable=False),  # extraido | falhou
     Column("texto", Text),
     Column("erro", String(500)),
-    Column("extraido_em", DateTime(timezone=True), nullable=False),
+    Column("extraido_em", UtcDateTime(), nullable=False),
 )
 
 # Counters that never skip: per process (order), per municipality (number), per type rule.
@@ -123,7 +123,7 @@ upload_pendente = Table(
     Column("usuario_id", String(32), nullable=False),
     Column("unidade_id", String(32), nullable=False),
     Column("max_bytes", BigInteger, nullable=False),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
+    Column("criado_em", UtcDateTime(), nullable=False),
     Index("ix_upload_pendente_criado_em", "criado_em"),
 )
 
@@ -133,7 +133,7 @@ configuracao = Table(
     Column("id", Integer, primary_key=True),
     Column("max_bytes", BigInteger, nullable=False),
     Column("formatos", String(200), nullable=False),  # comma-separated format ids
-    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    Column("atualizado_em", UtcDateTime(), nullable=False),
 )
 
 outbox = outbox_table(metadata, "documentos")

@@ -11,7 +11,6 @@ from pathlib import Path
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from services.chassis.event_consumer import received_events_table
 from services.chassis.outbox import outbox_table
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+from services.chassis.sql_types import UtcDateTime
 
 metadata = tenant_metadata()
 
@@ -53,8 +53,8 @@ processo = Table(
     Column("sobrestado_motivo", String(500)),
     Column("principal_id", String(32), ForeignKey("processo.id")),
     Column("versao", Integer, nullable=False),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
-    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    Column("criado_em", UtcDateTime(), nullable=False),
+    Column("atualizado_em", UtcDateTime(), nullable=False),
     # Added by processos_0002: documentos' per-process sequence of the levels last applied.
     Column("niveis_documentos_seq", Integer, nullable=False, server_default="0"),
     Index("ix_processo_principal_id", "principal_id"),
@@ -80,9 +80,9 @@ processo_unidade = Table(
     Column("situacao", String(12), nullable=False),  # nao_recebido | aberto | fechado
     Column("atribuido_a", String(32)),
     Column("marcador", String(100)),
-    Column("enviado_em", DateTime(timezone=True)),
-    Column("recebido_em", DateTime(timezone=True)),
-    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    Column("enviado_em", UtcDateTime()),
+    Column("recebido_em", UtcDateTime()),
+    Column("atualizado_em", UtcDateTime(), nullable=False),
     Index("ix_proc_unidade_caixa", "unidade_id", "situacao", "atualizado_em", "processo_id"),
     Index("ix_proc_unidade_atrib", "unidade_id", "atribuido_a", "atualizado_em"),
 )
@@ -98,7 +98,7 @@ andamento = Table(
     Column("unidade_id", String(32)),
     Column("usuario_id", String(32), nullable=False),
     Column("usuario_login", String(64), nullable=False),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
+    Column("criado_em", UtcDateTime(), nullable=False),
     Column("detalhes", Text, nullable=False),
     UniqueConstraint("processo_id", "seq", name="uq_andamento_processo_id"),
 )
@@ -108,7 +108,7 @@ relacao = Table(
     metadata,
     Column("processo_a", String(32), ForeignKey("processo.id"), primary_key=True),
     Column("processo_b", String(32), ForeignKey("processo.id"), primary_key=True),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
+    Column("criado_em", UtcDateTime(), nullable=False),
     Index("ix_relacao_processo_b", "processo_b"),
 )
 
@@ -118,7 +118,7 @@ credencial = Table(
     Column("processo_id", String(32), ForeignKey("processo.id"), primary_key=True),
     Column("usuario_id", String(32), primary_key=True),
     Column("concedida_por", String(32), nullable=False),
-    Column("concedida_em", DateTime(timezone=True), nullable=False),
+    Column("concedida_em", UtcDateTime(), nullable=False),
 )
 
 numeracao_config = Table(
@@ -127,7 +127,7 @@ numeracao_config = Table(
     Column("id", Integer, primary_key=True),
     Column("formato", String(4), nullable=False),
     Column("prefixo", String(8), nullable=False),
-    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    Column("atualizado_em", UtcDateTime(), nullable=False),
 )
 
 # One row per prefix and year, locked by each numbering: never skips, never repeats.

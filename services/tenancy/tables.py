@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import CheckConstraint, Column, DateTime, MetaData, String, Table
+from sqlalchemy import CheckConstraint, Column, MetaData, String, Table
 
 from services.chassis.schema_migrations import NAMING_CONVENTION
+from services.chassis.sql_types import UtcDateTime
 
 GLOBAL_SCHEMA = "sempapel"
 VERSION_TABLE = "alembic_version_tenancy"
@@ -26,8 +27,8 @@ municipio = Table(
     Column("uf", String(2), nullable=False),
     Column("schema_name", String(30), nullable=False, unique=True),
     Column("status", String(16), nullable=False),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
-    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    Column("criado_em", UtcDateTime(), nullable=False),
+    Column("atualizado_em", UtcDateTime(), nullable=False),
     CheckConstraint("status IN ('provisionando', 'ativo', 'suspenso')", name="status"),
     schema=GLOBAL_SCHEMA,
 )

@@ -7,7 +7,6 @@ from pathlib import Path
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry, relationship
 
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+from services.chassis.sql_types import UtcDateTime
 from services.tenancy.unidades import Unidade, VersaoUnidade
 
 metadata = tenant_metadata()
@@ -31,8 +31,8 @@ unidade = Table(
     Column("protocolo", Boolean, nullable=False, default=False),
     Column("arquivo", Boolean, nullable=False, default=False),
     Column("ativa", Boolean, nullable=False, default=True),
-    Column("criado_em", DateTime(timezone=True), nullable=False),
-    Column("atualizado_em", DateTime(timezone=True), nullable=False),
+    Column("criado_em", UtcDateTime(), nullable=False),
+    Column("atualizado_em", UtcDateTime(), nullable=False),
 )
 
 unidade_versao = Table(
@@ -43,8 +43,8 @@ unidade_versao = Table(
     Column("sigla", String(30), nullable=False),
     Column("nome", String(200), nullable=False),
     Column("unidade_pai_id", String(32)),
-    Column("valida_de", DateTime(timezone=True), nullable=False),
-    Column("valida_ate", DateTime(timezone=True)),
+    Column("valida_de", UtcDateTime(), nullable=False),
+    Column("valida_ate", UtcDateTime()),
     Index("ix_unidade_versao_unidade_id", "unidade_id"),
 )
 
@@ -67,7 +67,7 @@ plano_versao = Table(
     Column("id", String(32), primary_key=True),
     Column("versao", String(30), nullable=False, unique=True),
     Column("fonte", String(500), nullable=False),
-    Column("publicada_em", DateTime(timezone=True), nullable=False),
+    Column("publicada_em", UtcDateTime(), nullable=False),
     Column("vigente", Boolean, nullable=False),
 )
 

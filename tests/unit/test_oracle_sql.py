@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import io
+import re
+
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from oracle_statements import as_oracle_19c, oracle_19c
+from sqlalchemy import DateTime, select
 from sqlalchemy.dialects import oracle
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from services.auth.tables import usuario
-from services.chassis.schema_migrations import discover_parts
+from services.chassis.schema_migrations import discover_parts, script_directory
+from services.chassis.sql_types import UtcDateTime
 from services.tenancy import provisioning
+from services.tenancy.tables import MIGRATIONS_DIR, VERSION_TABLE
 from services.tenancy.tables import metadata as global_metadata
 
 
@@ -20,10 +28,11 @@ def all_tables():
 
 
 def test_every_table_compiles_for_oracle_with_identifiers_within_30_bytes():
-    dialect = oracle.dialect()
+    dialect = oracle_19c()
     for table in all_tables():
         ddl = str(CreateTable(table).compile(dialect=dialect))
         assert "CREATE TABLE" in ddl
+        assert "BOOLEAN" not in ddl  # 23ai's; 19c keeps a Boolean in SMALLINT
         names = [table.name, *[c.name for c in table.columns]]
         names += [c.name for c in table.constraints if c.name]
         names += [i.name for i in table.indexes]
@@ -31,6 +40,52 @@ def test_every_table_compiles_for_oracle_with_identifiers_within_30_bytes():
             str(CreateIndex(index).compile(dialect=dialect))
         for name in names:
             assert len(str(name).encode()) <= 30, (table.name, name)
+
+
+def test_every_moment_is_an_utc_timestamp_with_microseconds_on_oracle():
+    """No DATE column (whole seconds, no zone): every date-time column is UtcDateTime."""
+    dialect = oracle_19c()
+    for table in all_tables():
+        for column in table.columns:
+            if column.type._type_affinity is DateTime:
+                assert isinstance(column.type, UtcDateTime), (table.name, column.name)
+                assert column.type.compile(dialect=dialect) == "TIMESTAMP(6)"
+        assert not re.search(r"\bDATE\b", str(CreateTable(table).compile(dialect=dialect)))
+
+
+def oracle_ddl_of_migrations(migrations_dir, version_table) -> str:
+    """What Alembic would run on an empty Oracle 19c schema (offline mode: no database)."""
+    script = script_directory(migrations_dir)
+    out = io.StringIO()
+    env = EnvironmentContext(
+        Config(output_buffer=out),
+        script,
+        fn=lambda rev, context: script._upgrade_revs("heads", "base"),
+        as_sql=True,
+        destination_rev="heads",
+    )
+    with env:
+        env.configure(dialect_name="oracle", output_buffer=out, version_table=version_table)
+        as_oracle_19c(env.get_context().dialect)
+        env.run_migrations()
+    return out.getvalue()
+
+
+def test_migrations_create_the_same_timestamp_columns_on_oracle_as_the_tables():
+    parts = [(p.migrations_dir, p.version_table, p.metadata) for p in discover_parts()]
+    parts.append((MIGRATIONS_DIR, VERSION_TABLE, global_metadata))
+    for migrations_dir, version_table, metadata in parts:
+        ddl = oracle_ddl_of_migrations(migrations_dir, version_table)
+        assert not re.search(r"\bDATE\b", ddl), migrations_dir
+        assert "BOOLEAN" not in ddl, migrations_dir
+        from_migrations = set(re.findall(r"(\w+) TIMESTAMP\(6\)", ddl))
+        from_tables = {
+            c.name
+            for t in metadata.tables.values()
+            for c in t.columns
+            if isinstance(c.type, UtcDateTime)
+        }
+        assert from_migrations == from_tables, migrations_dir
 
 
 def test_tenant_queries_are_routed_to_the_schema_on_oracle():
@@ -61,7 +116,7 @@ def test_a_process_read_compiles_for_oracle_and_runs_there_unprepared():
     from services.chassis.prepared_statements import execute_statement
     from services.processos import repository
 
-    sql = str(repository.DETALHE.compile(dialect=oracle.dialect()))
+    sql = str(repository.DETALHE.compile(dialect=oracle_19c()))
     assert sql.count("UNION ALL") == 6
     assert "CAST(NULL AS TIMESTAMP" not in sql  # a read names only the columns it needs
     assert "json" not in sql.lower()

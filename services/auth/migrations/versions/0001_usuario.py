@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from services.chassis.sql_types import UtcDateTime
+
 revision = "auth_0001"
 down_revision = None
 branch_labels = None
@@ -23,9 +25,9 @@ def upgrade():
         sa.Column("senha_hash", sa.String(200), nullable=False),
         sa.Column("ativo", sa.Boolean, nullable=False),
         sa.Column("falhas_consecutivas", sa.Integer, nullable=False),
-        sa.Column("bloqueado_ate", sa.DateTime(timezone=True)),
-        sa.Column("criado_em", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("atualizado_em", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("bloqueado_ate", UtcDateTime()),
+        sa.Column("criado_em", UtcDateTime(), nullable=False),
+        sa.Column("atualizado_em", UtcDateTime(), nullable=False),
     )
 
 

@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from services.chassis.sql_types import UtcDateTime
+
 revision = "auth_0003"
 down_revision = "auth_0002"
 branch_labels = None
@@ -20,7 +22,7 @@ def upgrade():
         sa.Column("usuario_id", sa.String(32), sa.ForeignKey("usuario.id"), primary_key=True),
         sa.Column("unidade_id", sa.String(32), primary_key=True),
         sa.Column("perfil", sa.String(20), nullable=False),
-        sa.Column("concedida_em", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("concedida_em", UtcDateTime(), nullable=False),
         sa.CheckConstraint("perfil IN ('basico', 'administrador')", name="perfil"),
     )
 

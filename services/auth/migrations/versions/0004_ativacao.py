@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from services.chassis.sql_types import UtcDateTime
+
 revision = "auth_0004"
 down_revision = "auth_0003"
 branch_labels = None
@@ -16,7 +18,7 @@ depends_on = None
 
 def upgrade():
     op.add_column("usuario", sa.Column("ativacao_hash", sa.String(64)))
-    op.add_column("usuario", sa.Column("ativacao_expira_em", sa.DateTime(timezone=True)))
+    op.add_column("usuario", sa.Column("ativacao_expira_em", UtcDateTime()))
 
 
 def downgrade():

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from services.busca.tables import TS_DDL
+from services.chassis.sql_types import UtcDateTime
 
 revision = "busca_0001"
 down_revision = None
@@ -35,7 +36,7 @@ def upgrade():
         sa.Column("credenciados", sa.Text, nullable=False),
         sa.Column("documentos_id", sa.Text, nullable=False),
         sa.Column("assinantes", sa.Text, nullable=False),
-        sa.Column("data", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("data", UtcDateTime(), nullable=False),
         sa.Column("ano", sa.Integer, nullable=False),
         sa.Column("cancelado", sa.Boolean, nullable=False),
         sa.Column("texto_versao", sa.Integer, nullable=False),

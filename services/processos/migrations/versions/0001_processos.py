@@ -9,12 +9,14 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from services.chassis.sql_types import UtcDateTime
+
 revision = "processos_0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-TZ = sa.DateTime(timezone=True)
+TZ = UtcDateTime()
 
 
 def upgrade():

@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from services.chassis.sql_types import UtcDateTime
+
 revision = "processos_0002"
 down_revision = "processos_0001"
 branch_labels = None
@@ -22,7 +24,7 @@ def upgrade():
     op.create_table(
         "recebido_processos",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("recebido_em", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recebido_em", UtcDateTime(), nullable=False),
     )
 
 

@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from services.chassis.sql_types import UtcDateTime
+
 revision = "tenancy_0001"
 down_revision = None
 branch_labels = None
@@ -22,8 +24,8 @@ def upgrade():
         sa.Column("uf", sa.String(2), nullable=False),
         sa.Column("schema_name", sa.String(30), nullable=False, unique=True),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("criado_em", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("atualizado_em", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("criado_em", UtcDateTime(), nullable=False),
+        sa.Column("atualizado_em", UtcDateTime(), nullable=False),
         sa.CheckConstraint("status IN ('provisionando', 'ativo', 'suspenso')", name="status"),
         schema="sempapel",
     )

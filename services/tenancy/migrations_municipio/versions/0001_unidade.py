@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from services.chassis.sql_types import UtcDateTime
+
 revision = "tenancy_mun_0001"
 down_revision = None
 branch_labels = None
@@ -24,8 +26,8 @@ def upgrade():
         sa.Column("protocolo", sa.Boolean, nullable=False),
         sa.Column("arquivo", sa.Boolean, nullable=False),
         sa.Column("ativa", sa.Boolean, nullable=False),
-        sa.Column("criado_em", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("atualizado_em", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("criado_em", UtcDateTime(), nullable=False),
+        sa.Column("atualizado_em", UtcDateTime(), nullable=False),
     )
     op.create_table(
         "unidade_versao",
@@ -34,8 +36,8 @@ def upgrade():
         sa.Column("sigla", sa.String(30), nullable=False),
         sa.Column("nome", sa.String(200), nullable=False),
         sa.Column("unidade_pai_id", sa.String(32)),
-        sa.Column("valida_de", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("valida_ate", sa.DateTime(timezone=True)),
+        sa.Column("valida_de", UtcDateTime(), nullable=False),
+        sa.Column("valida_ate", UtcDateTime()),
     )
     op.create_index("ix_unidade_versao_unidade_id", "unidade_versao", ["unidade_id"])
 

@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
+from services.chassis.sql_types import UtcDateTime
+
 revision = "tenancy_mun_0002"
 down_revision = "tenancy_mun_0001"
 branch_labels = None
@@ -29,7 +31,7 @@ def upgrade():
         sa.Column("id", sa.String(32), primary_key=True),
         sa.Column("versao", sa.String(30), nullable=False, unique=True),
         sa.Column("fonte", sa.String(500), nullable=False),
-        sa.Column("publicada_em", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("publicada_em", UtcDateTime(), nullable=False),
         sa.Column("vigente", sa.Boolean, nullable=False),
     )
     op.create_table(
