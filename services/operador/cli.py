@@ -226,7 +226,7 @@ def planilha() -> None:
 @click.argument("destino", default="planilha-modelo.xlsx")
 def planilha_modelo(destino: str) -> None:
     """Grava o modelo XLSX (abas, colunas, listas de valores e instruções)."""
-    from services.tenancy import importacao
+    from services.tenancy.handlers import importacao
 
     with click.open_file(destino, "wb") as f:
         f.write(importacao.modelo())
@@ -247,7 +247,8 @@ def planilha_importar(ibge: str, simular: bool, relatorio: str | None, arquivos:
     import json
     from pathlib import Path
 
-    from services.tenancy import importacao, registry
+    from services.tenancy import registry
+    from services.tenancy.handlers import importacao
 
     engine = _engine()
     try:

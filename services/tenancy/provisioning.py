@@ -29,7 +29,7 @@ from services.chassis.schema_migrations import (
     upgrade_part,
 )
 from services.chassis.tenant import SCHEMA_PATTERN, schema_for, validar_ibge
-from services.tenancy import catalogo, migration_worker, registry
+from services.tenancy import catalogo_padrao, migration_worker, registry
 from services.tenancy.tables import (
     GLOBAL_SCHEMA,
     MIGRATIONS_DIR,
@@ -160,7 +160,7 @@ def provision(
     report = migrate_schema(engine, ibge, parts or discover_parts(), after_step)
     with engine.begin() as conn:
         routed = conn.execution_options(schema_translate_map={None: schema_for(ibge)})
-        report.catalogo = "seeded" if catalogo.semear(routed) else "current"
+        report.catalogo = "seeded" if catalogo_padrao.semear(routed) else "current"
     if after_step:
         after_step("catalogo")
     if found.status == STATUS_PROVISIONANDO:

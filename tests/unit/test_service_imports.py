@@ -13,7 +13,13 @@ import pytest
 
 CHECKS = {
     "auth": ["services.auth.domain:Usuario"],
-    "tenancy": ["services.tenancy.unidades:Unidade", "services.tenancy.unidades:VersaoUnidade"],
+    "tenancy": [
+        "services.tenancy.domain.unidades:Unidade",
+        "services.tenancy.domain.unidades:VersaoUnidade",
+        "services.tenancy.domain.catalogo:HipoteseLegal",
+        "services.tenancy.domain.catalogo:TipoDocumento",
+        "services.tenancy.domain.catalogo:TipoProcesso",
+    ],
     "gateway": [],
     "processos": [],
     "documentos": [],

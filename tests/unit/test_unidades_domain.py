@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.chassis.errors import Conflito, DadosInvalidos
-from services.tenancy.unidades import (
+from services.tenancy.domain.unidades import (
     Unidade,
     arvore,
     normalizar_sigla,
