@@ -135,7 +135,7 @@ def usuario() -> None:
 
 
 def criar_usuario(ibge: str, login: str, nome: str, senha: str, administrador: bool = False) -> str:
-    from services.auth import handlers
+    from services.auth.handlers import contas as handlers
     from services.auth.passwords import Passwords
     from services.tenancy import registry
 
@@ -148,7 +148,7 @@ def criar_usuario(ibge: str, login: str, nome: str, senha: str, administrador: b
 
 
 def _tenant_uow_and(ibge: str, action: Callable) -> object:
-    from services.auth import handlers
+    from services.auth.handlers import contas as handlers
 
     engine = engine_from_settings(Settings.from_env())
     return action(TenantEngines(engine).unit_of_work(Tenant(ibge)), handlers)

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 CHECKS = {
-    "auth": ["services.auth.domain:Usuario"],
+    "auth": ["services.auth.domain.usuario:Usuario"],
     "tenancy": [
         "services.tenancy.domain.unidades:Unidade",
         "services.tenancy.domain.unidades:VersaoUnidade",

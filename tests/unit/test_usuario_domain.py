@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.auth.domain import Usuario, normalizar_login
+from services.auth.domain.usuario import Usuario, normalizar_login
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 LOCK = timedelta(minutes=15)
