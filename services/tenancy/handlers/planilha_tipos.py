@@ -193,9 +193,10 @@ def _classificacao(review: Review, row: Row, atual: dict | None, contexto: _Cont
         mensagem = "Informe o código de classificação do tipo."
         review.problem(TIPOS_PROCESSO, row, "classificacao", "campo_obrigatorio", mensagem)
         return codigo
-    encontrado = codigo if codigo in contexto.codigos else None
+    # New codes have no item yet: the code itself stands for the item the import will make.
+    item = codigo if codigo in contexto.codigos else None
     mensagem = f"O código {codigo} não existe no plano de classificação."
-    regra = partial(exigir_item, encontrado, codigo)
+    regra = partial(exigir_item, item, codigo)
     conferir(review, TIPOS_PROCESSO, row, "classificacao", regra, mensagem)
     return codigo
 
