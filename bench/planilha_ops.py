@@ -23,7 +23,7 @@ from services.chassis.config import Settings  # noqa: E402
 from services.chassis.database import engine_from_settings  # noqa: E402
 from services.chassis.tenant import Tenant  # noqa: E402
 from services.chassis.tenant_session import TenantEngines  # noqa: E402
-from services.tenancy import handlers, importacao  # noqa: E402
+from services.tenancy.handlers import importacao, unidades  # noqa: E402
 
 
 def main() -> None:
@@ -50,10 +50,10 @@ def main() -> None:
             result["codigos"] = len(report["codigos_ativacao"])
     elif args.modo == "unidades_uma_a_uma":
         # What the admin API does for each unit it creates: one transaction each.
-        handlers.criar(uow(), "RAIZ", "Raiz")
+        unidades.criar(uow(), "RAIZ", "Raiz")
         started = time.perf_counter()
         for n in range(args.quantas):
-            handlers.criar(uow(), f"U{n:05d}", f"Unidade {n}", "RAIZ")
+            unidades.criar(uow(), f"U{n:05d}", f"Unidade {n}", "RAIZ")
     result["segundos"] = time.perf_counter() - started
     print(json.dumps(result))
 

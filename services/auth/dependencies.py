@@ -7,7 +7,7 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
-from services.auth.handlers import LockoutPolicy
+from services.auth.domain.usuario import LockoutPolicy
 from services.auth.passwords import Passwords
 from services.chassis.config import Settings
 from services.chassis.tokens import TokenService

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.auth import handlers
 from services.auth.dependencies import CredentialsProvider
-from services.chassis.errors import (
-    AcessoNegado,
-    CredenciaisInvalidas,
-    MunicipioSuspenso,
-    NaoEncontrado,
-    SemPapelError,
-)
+from services.auth.domain import acesso
+from services.auth.handlers import contas, permissoes
+from services.chassis.errors import CredenciaisInvalidas, NaoEncontrado, SemPapelError
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
 from services.chassis.rpc_entrypoint import rpc
@@ -32,10 +27,10 @@ class AuthService(ProbedService):
     @rpc(expected_exceptions=EXPECTED)
     def login(self, municipio: str, usuario: str, senha: str) -> dict[str, Any]:
         ibge = validar_ibge(municipio)
-        if self._municipio_aberto(ibge) is None:
+        if not self._municipio_aberto(ibge):
             self.credentials.passwords.verify(None, senha)
             raise CredenciaisInvalidas()
-        conta = handlers.autenticar(
+        conta = contas.autenticar(
             self.db.for_municipio(ibge),
             self.credentials.passwords,
             self.credentials.policy,
@@ -45,33 +40,23 @@ class AuthService(ProbedService):
         # From here on the call acts as the user, so tenancy reads this municipality.
         self.call.authenticate(self._token(conta, ibge, None, {}))
         unidades = self._unidades(conta.id)
-        ativas = [u for u in unidades.values() if u["ativa"]]
-        unidade = ativas[0]["sigla"] if len(ativas) == 1 else None
-        return self._token_response(conta, ibge, unidade, unidades)
+        return self._token_response(conta, ibge, acesso.unidade_inicial(unidades), unidades)
 
-    def _municipio_aberto(self, ibge: str) -> dict[str, str] | None:
-        """The registry entry if users may enter; 403 when suspended, None when unknown."""
+    # Plumbing of the entrypoints: tenancy's answers, and tokens (the rules are acesso's).
+
+    def _municipio_aberto(self, ibge: str) -> bool:
         try:
-            registro = self.tenancy.obter_municipio(ibge)
+            return acesso.municipio_aberto(self.tenancy.obter_municipio(ibge))
         except NaoEncontrado:
-            return None
-        if registro["status"] == "suspenso":
-            raise MunicipioSuspenso()
-        return registro if registro["status"] == "ativo" else None
+            return False
 
     def _unidades(self, usuario_id: str) -> dict[str, dict[str, Any]]:
-        """The user's units (by id) with their profile, as tenancy knows them now."""
-        perfis = handlers.permissoes(self.db.unit_of_work(), usuario_id)
-        if not perfis:
-            return {}
-        found = self.tenancy.unidades_por_id(list(perfis))
-        return {uid: {**u, "perfil": perfis[uid]} for uid, u in found.items()}
+        uow = self.db.unit_of_work()
+        return permissoes.unidades(uow, usuario_id, self.tenancy.unidades_por_id)
 
     def _token(self, conta: Any, ibge: str, unidade: str | None, unidades: dict) -> str:
-        administrador = conta.administrador or any(
-            u["perfil"] == "administrador" for u in unidades.values()
-        )
-        unidade_id = next((uid for uid, u in unidades.items() if u["sigla"] == unidade), None)
+        administrador = acesso.administrador(conta.administrador, unidades)
+        unidade_id = acesso.id_da_unidade(unidades, unidade)
         return self.credentials.tokens.issue(
             conta.id, conta.login, ibge, unidade, administrador, unidade_id
         )
@@ -89,38 +74,31 @@ class AuthService(ProbedService):
     def escolher_unidade(self, sigla: str) -> dict[str, Any]:
         """A new token carrying the unit, if the user has a permission in it and it is active."""
         identity = self.call.identity
-        conta = handlers.perfil(self.db.unit_of_work(), identity.usuario_id)
+        conta = contas.perfil(self.db.unit_of_work(), identity.usuario_id)
         unidades = self._unidades(conta.id)
-        escolhida = next(
-            (u for u in unidades.values() if u["sigla"] == str(sigla).strip().upper()), None
-        )
-        if escolhida is None or not escolhida["ativa"]:
-            raise AcessoNegado(
-                "Você não tem permissão nesta unidade.", code="unidade_nao_permitida"
-            )
-        return self._token_response(conta, identity.tenant.ibge, escolhida["sigla"], unidades)
+        escolhida = acesso.unidade_escolhida(unidades, sigla)
+        return self._token_response(conta, identity.tenant.ibge, escolhida, unidades)
 
     @rpc(expected_exceptions=EXPECTED)
     def conceder_permissao(self, login: str, sigla: str, perfil: str) -> dict[str, str]:
         self.call.require_administrator()
         unidade = self.tenancy.unidade_por_sigla(sigla)
-        handlers.conceder(self.db.unit_of_work(), login, unidade["id"], perfil)
+        permissoes.conceder(self.db.unit_of_work(), login, unidade["id"], perfil)
         return {"usuario": login, "unidade": unidade["sigla"], "perfil": perfil}
 
     @rpc(expected_exceptions=EXPECTED)
     def revogar_permissao(self, login: str, sigla: str) -> None:
         self.call.require_administrator()
         unidade = self.tenancy.unidade_por_sigla(sigla)
-        handlers.revogar(self.db.unit_of_work(), login, unidade["id"])
+        permissoes.revogar(self.db.unit_of_work(), login, unidade["id"])
 
     @rpc(expected_exceptions=EXPECTED)
     def ativar_conta(self, municipio: str, usuario: str, codigo: str, senha: str) -> dict:
         """First access of an imported account: the one-time code, a password, then a login."""
         ibge = validar_ibge(municipio)
-        registro = self._municipio_aberto(ibge)
-        if registro is None:
+        if not self._municipio_aberto(ibge):
             raise CredenciaisInvalidas()
-        handlers.ativar(
+        contas.ativar(
             self.db.for_municipio(ibge),
             self.credentials.passwords,
             self.credentials.policy,
@@ -133,19 +111,19 @@ class AuthService(ProbedService):
     @rpc(expected_exceptions=EXPECTED)
     def definir_senha(self, login: str, senha: str) -> None:
         self.call.require_administrator()
-        handlers.definir_senha(self.db.unit_of_work(), self.credentials.passwords, login, senha)
+        contas.definir_senha(self.db.unit_of_work(), self.credentials.passwords, login, senha)
 
     @rpc(expected_exceptions=EXPECTED)
     def novo_codigo_ativacao(self, login: str) -> dict[str, str]:
         self.call.require_administrator()
-        return handlers.novo_codigo_ativacao(
+        return contas.novo_codigo_ativacao(
             self.db.unit_of_work(), login, self.credentials.activation_days
         )
 
     @rpc(expected_exceptions=EXPECTED)
     def confirmar_senha(self, senha: str) -> dict[str, str]:
         """The caller's password again, for a signature; 401 `senha_incorreta` otherwise."""
-        conta = handlers.confirmar_senha(
+        conta = contas.confirmar_senha(
             self.db.unit_of_work(),
             self.credentials.passwords,
             self.credentials.policy,
@@ -158,19 +136,19 @@ class AuthService(ProbedService):
     def usuario_por_login(self, login: str) -> dict[str, Any]:
         """A user of the caller's municipality, with the ids of the units it works in."""
         self.call.identity  # noqa: B018 - authenticated callers only
-        conta = handlers.por_login(self.db.unit_of_work(), login)
+        conta = contas.por_login(self.db.unit_of_work(), login)
         return {
             "id": conta.id,
             "login": conta.login,
             "nome": conta.nome,
             "ativo": conta.ativo,
-            "unidades": sorted(handlers.permissoes(self.db.unit_of_work(), conta.id)),
+            "unidades": sorted(permissoes.permissoes(self.db.unit_of_work(), conta.id)),
         }
 
     @rpc(expected_exceptions=EXPECTED)
     def me(self) -> dict[str, Any]:
         identity = self.call.identity
-        conta = handlers.perfil(self.db.unit_of_work(), identity.usuario_id)
+        conta = contas.perfil(self.db.unit_of_work(), identity.usuario_id)
         registro = self.credentials.municipios.get(
             identity.tenant.ibge, lambda: self.tenancy.obter_municipio(identity.tenant.ibge)
         )
@@ -180,14 +158,7 @@ class AuthService(ProbedService):
             "nome": conta.nome,
             "administrador": identity.administrador,
             "unidade": identity.unidade,
-            "unidades": sorted(
-                (
-                    {"sigla": u["sigla"], "nome": u["nome"], "perfil": u["perfil"]}
-                    for u in unidades.values()
-                    if u["ativa"]
-                ),
-                key=lambda u: u["sigla"],
-            ),
+            "unidades": acesso.unidades_de_trabalho(unidades),
             "municipio": {"ibge": registro["ibge"], "nome": registro["nome"]},
         }
 

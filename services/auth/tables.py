@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
-from services.auth.domain import Usuario
+from services.auth.domain.usuario import Usuario
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
 from services.chassis.sql_types import UtcDateTime
 

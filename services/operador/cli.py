@@ -135,7 +135,7 @@ def usuario() -> None:
 
 
 def criar_usuario(ibge: str, login: str, nome: str, senha: str, administrador: bool = False) -> str:
-    from services.auth import handlers
+    from services.auth.handlers import contas as handlers
     from services.auth.passwords import Passwords
     from services.tenancy import registry
 
@@ -148,7 +148,7 @@ def criar_usuario(ibge: str, login: str, nome: str, senha: str, administrador: b
 
 
 def _tenant_uow_and(ibge: str, action: Callable) -> object:
-    from services.auth import handlers
+    from services.auth.handlers import contas as handlers
 
     engine = engine_from_settings(Settings.from_env())
     return action(TenantEngines(engine).unit_of_work(Tenant(ibge)), handlers)
@@ -226,7 +226,7 @@ def planilha() -> None:
 @click.argument("destino", default="planilha-modelo.xlsx")
 def planilha_modelo(destino: str) -> None:
     """Grava o modelo XLSX (abas, colunas, listas de valores e instruções)."""
-    from services.tenancy import importacao
+    from services.tenancy.handlers import importacao
 
     with click.open_file(destino, "wb") as f:
         f.write(importacao.modelo())
@@ -247,7 +247,8 @@ def planilha_importar(ibge: str, simular: bool, relatorio: str | None, arquivos:
     import json
     from pathlib import Path
 
-    from services.tenancy import importacao, registry
+    from services.tenancy import registry
+    from services.tenancy.handlers import importacao
 
     engine = _engine()
     try:

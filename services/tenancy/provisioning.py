@@ -29,7 +29,7 @@ from services.chassis.schema_migrations import (
     upgrade_part,
 )
 from services.chassis.tenant import SCHEMA_PATTERN, schema_for, validar_ibge
-from services.tenancy import catalogo, migration_worker, registry
+from services.tenancy import catalogo_padrao, migration_worker, registry
 from services.tenancy.tables import (
     GLOBAL_SCHEMA,
     MIGRATIONS_DIR,
@@ -160,7 +160,7 @@ def provision(
     report = migrate_schema(engine, ibge, parts or discover_parts(), after_step)
     with engine.begin() as conn:
         routed = conn.execution_options(schema_translate_map={None: schema_for(ibge)})
-        report.catalogo = "seeded" if catalogo.semear(routed) else "current"
+        report.catalogo = "seeded" if catalogo_padrao.semear(routed) else "current"
     if after_step:
         after_step("catalogo")
     if found.status == STATUS_PROVISIONANDO:
@@ -209,18 +209,27 @@ def migrate_all(
     env = dict(os.environ)
     if parts_env is not None:
         env[migration_worker.PARTS_ENV] = parts_env
-    procs = []
-    for batch in _split(ibges, max(1, workers)):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "services.tenancy.migration_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            text=True,
-        )
-        proc.stdin.write(json.dumps(batch))
-        proc.stdin.close()
-        procs.append((proc, set(batch)))
+    procs = [_start_worker(batch, env) for batch in _split(ibges, max(1, workers))]
+    return _collect(procs, on_done or (lambda report: None))
+
+
+def _start_worker(batch: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, set[str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.tenancy.migration_worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    proc.stdin.write(json.dumps(batch))
+    proc.stdin.close()
+    return proc, set(batch)
+
+
+def _collect(
+    procs: list[tuple[subprocess.Popen, set[str]]], on_done: Callable[[SchemaReport], None]
+) -> list[SchemaReport]:
+    """Each worker's reports as they come; a worker that dies leaves its rest as errors."""
     reports: list[SchemaReport] = []
     selector = selectors.DefaultSelector()
     for proc, batch in procs:
@@ -229,17 +238,16 @@ def migrate_all(
         for key, _ in selector.select():
             proc, batch = key.data
             line = key.fileobj.readline()
-            if not line:
+            if line:
+                data = json.loads(line)
+                batch.discard(data["ibge"])
+                found = [SchemaReport(data["ibge"], data["parts"], data.get("error"))]
+            else:
                 selector.unregister(key.fileobj)
                 proc.wait()
-                for ibge in sorted(batch):  # what a dead worker left undone
-                    reports.append(SchemaReport(ibge, error=f"worker saiu com {proc.returncode}"))
-                    if on_done:
-                        on_done(reports[-1])
-                continue
-            data = json.loads(line)
-            batch.discard(data["ibge"])
-            reports.append(SchemaReport(data["ibge"], data["parts"], data.get("error")))
-            if on_done:
-                on_done(reports[-1])
+                error = f"worker saiu com {proc.returncode}"
+                found = [SchemaReport(ibge, error=error) for ibge in sorted(batch)]
+            for report in found:
+                reports.append(report)
+                on_done(report)
     return reports

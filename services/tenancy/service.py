@@ -1,4 +1,4 @@
-"""tenancy: the municipality registry, and each municipality's organizational units."""
+"""tenancy: the municipality registry, and each municipality's units and catalog (entrypoints)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
 from services.chassis.rpc_entrypoint import rpc
 from services.chassis.tenant_session import TenantDatabase
-from services.tenancy import catalogo, handlers, importacao, registry
+from services.tenancy import registry
 from services.tenancy.dependencies import RegistryDatabase
+from services.tenancy.handlers import catalogo, importacao, leituras, plano, unidades
 
 ALTERAVEIS = frozenset({"nova_sigla", "nome", "sigla_superior", "protocolo", "arquivo"})
 
@@ -37,19 +38,19 @@ class TenancyService(ProbedService):
 
     @rpc(expected_exceptions=SemPapelError)
     def arvore_unidades(self) -> list[dict[str, Any]]:
-        return handlers.arvore(self.db.unit_of_work())
+        return unidades.arvore(self.db.unit_of_work())
 
     @rpc(expected_exceptions=SemPapelError)
     def unidades_por_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return handlers.por_ids(self.db.unit_of_work(), [str(i) for i in ids][:1000])
+        return unidades.por_ids(self.db.unit_of_work(), [str(i) for i in ids][:1000])
 
     @rpc(expected_exceptions=SemPapelError)
     def unidade_por_sigla(self, sigla: str) -> dict[str, Any]:
-        return handlers.por_sigla(self.db.unit_of_work(), sigla)
+        return unidades.por_sigla(self.db.unit_of_work(), sigla)
 
     @rpc(expected_exceptions=SemPapelError)
     def historico_unidade(self, sigla: str) -> list[dict[str, Any]]:
-        return handlers.historico(self.db.unit_of_work(), sigla)
+        return unidades.historico(self.db.unit_of_work(), sigla)
 
     @rpc(expected_exceptions=SemPapelError)
     def criar_unidade(
@@ -61,10 +62,10 @@ class TenancyService(ProbedService):
         arquivo: bool = False,
     ) -> dict[str, Any]:
         self.call.require_administrator()
-        criada = handlers.criar(
+        criada = unidades.criar(
             self.db.unit_of_work(), sigla, nome, sigla_superior, bool(protocolo), bool(arquivo)
         )
-        return handlers.resumo(criada)
+        return criada.resumo()
 
     @rpc(expected_exceptions=SemPapelError)
     def alterar_unidade(self, sigla: str, mudancas: dict[str, Any]) -> dict[str, Any]:
@@ -73,25 +74,24 @@ class TenancyService(ProbedService):
         desconhecidos = set(mudancas) - ALTERAVEIS
         if desconhecidos:
             raise DadosInvalidos(f"Campos não alteráveis: {', '.join(sorted(desconhecidos))}.")
-        alterada = handlers.atualizar(self.db.unit_of_work(), sigla, **mudancas)
-        return handlers.resumo(alterada)
+        return unidades.atualizar(self.db.unit_of_work(), sigla, **mudancas).resumo()
 
     @rpc(expected_exceptions=SemPapelError)
     def desativar_unidade(self, sigla: str) -> dict[str, Any]:
         self.call.require_administrator()
-        desativada = handlers.desativar(
+        desativada = unidades.desativar(
             self.db.unit_of_work(), sigla, self.processos.unidade_tem_processos_abertos
         )
-        return handlers.resumo(desativada)
+        return desativada.resumo()
 
     @rpc(expected_exceptions=SemPapelError)
     def diretorio(self) -> dict[str, Any]:
         """Units, process types, hypotheses and plan codes of the caller's municipality."""
-        return catalogo.diretorio(self.db.unit_of_work())
+        return leituras.diretorio(self.db.unit_of_work())
 
     @rpc(expected_exceptions=SemPapelError)
     def listar_catalogo(self, qual: str) -> Any:
-        return catalogo.ler(self.db.unit_of_work(), qual)
+        return leituras.ler(self.db.unit_of_work(), qual)
 
     @rpc(expected_exceptions=SemPapelError)
     def criar_hipotese_legal(self, nome: str, base_legal: str, niveis: list[str]) -> dict:
@@ -119,12 +119,12 @@ class TenancyService(ProbedService):
     @rpc(expected_exceptions=SemPapelError)
     def publicar_plano(self, versao: str, fonte: str, itens: list[dict]) -> dict:
         self.call.require_administrator()
-        return catalogo.publicar_versao(self.db.unit_of_work(), versao, fonte, list(itens))
+        return plano.publicar_versao(self.db.unit_of_work(), versao, fonte, list(itens))
 
     @rpc(expected_exceptions=SemPapelError)
     def excluir_codigo_plano(self, codigo: str) -> None:
         self.call.require_administrator()
-        catalogo.excluir_item(self.db.unit_of_work(), str(codigo))
+        plano.excluir_item(self.db.unit_of_work(), str(codigo))
 
     @rpc(expected_exceptions=SemPapelError)
     def alterar_catalogo(self, qual: str, id_: str, mudancas: dict[str, Any]) -> None:

@@ -1,4 +1,8 @@
-"""tenancy's tables in every municipality schema (units), declared without a schema."""
+"""tenancy's tables in every municipality schema (units, the catalog), declared without a schema.
+
+The domain's classes are mapped onto them here (imperatively: the domain imports no
+framework); the plan's versions and items stay plain tables, written in bulk.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from sqlalchemy.orm import registry, relationship
 
 from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
 from services.chassis.sql_types import UtcDateTime
-from services.tenancy.unidades import Unidade, VersaoUnidade
+from services.tenancy.domain.catalogo import HipoteseLegal, TipoDocumento, TipoProcesso
+from services.tenancy.domain.unidades import Unidade, VersaoUnidade
 
 metadata = tenant_metadata()
 
@@ -48,8 +53,7 @@ unidade_versao = Table(
     Index("ix_unidade_versao_unidade_id", "unidade_id"),
 )
 
-# The catalog (issue 3). Plain Core tables: the catalog has no behaviour beyond its rules,
-# which live in catalogo.py.
+# The catalog (issue 3); its rules live in domain/catalogo.py and domain/plano.py.
 hipotese_legal = Table(
     "hipotese_legal",
     metadata,
@@ -117,6 +121,9 @@ mapper_registry.map_imperatively(
         )
     },
 )
+mapper_registry.map_imperatively(HipoteseLegal, hipotese_legal)
+mapper_registry.map_imperatively(TipoDocumento, tipo_documento)
+mapper_registry.map_imperatively(TipoProcesso, tipo_processo)
 
 TENANT_SCHEMA = TenantSchemaPart(
     name="tenancy",

@@ -56,7 +56,7 @@ def snapshot(engine, ibge: str) -> dict[str, list[tuple]]:
 
 def workbook(**sheets: list[list]) -> bytes:
     """The project's own template with rows filled in, as a city hall would."""
-    from services.tenancy import importacao
+    from services.tenancy.handlers import importacao
 
     book = openpyxl.load_workbook(io.BytesIO(importacao.modelo()))
     titles = {

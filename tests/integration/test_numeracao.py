@@ -13,7 +13,7 @@ from services.processos import nup
 from services.processos.handlers import commands, reads
 from services.processos.repository import ProcessoRepository
 from services.processos.tables import processo
-from services.tenancy import catalogo
+from services.tenancy.handlers import leituras
 
 CRISTALINA = "5206206"
 REPOSITORIES = {"processos": ProcessoRepository}
@@ -43,7 +43,7 @@ def test_a_process_opened_on_new_year_gets_the_new_years_first_number(engine, pr
     provision(CRISTALINA, "Cristalina")
     engines = TenantEngines(engine)
     tenant = Tenant(CRISTALINA)
-    diretorio = catalogo.diretorio(engines.unit_of_work(tenant))
+    diretorio = leituras.diretorio(engines.unit_of_work(tenant))
     tipo = next(t for t in diretorio["tipos"].values() if t["nivel_acesso_sugerido"] == "publico")
     ator = Ator("u" * 32, "operador", "f" * 32)
     dados = {"tipo_processo": tipo["id"], "especificacao": "Virada do ano"}
@@ -68,7 +68,7 @@ def test_the_effective_level_follows_document_events_once_and_in_order(engine, p
     provision(CRISTALINA, "Cristalina")
     engines = TenantEngines(engine)
     tenant = Tenant(CRISTALINA)
-    diretorio = catalogo.diretorio(engines.unit_of_work(tenant))
+    diretorio = leituras.diretorio(engines.unit_of_work(tenant))
     tipo = next(t for t in diretorio["tipos"].values() if t["nivel_acesso_sugerido"] == "publico")
     ator = Ator("u" * 32, "operador", "f" * 32)
     dados = {"tipo_processo": tipo["id"], "especificacao": "Com documentos"}

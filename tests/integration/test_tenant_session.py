@@ -6,7 +6,7 @@ import psycopg2.extensions
 import pytest
 from sqlalchemy import event, func, select, text
 
-from services.auth.domain import Usuario
+from services.auth.domain.usuario import Usuario
 from services.auth.tables import usuario
 from services.chassis.errors import DadosInvalidos
 from services.chassis.tenant import Tenant

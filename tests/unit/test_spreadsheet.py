@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 import pytest
 
-from services.auth import ativacao
+from services.auth.domain import ativacao
 from services.chassis.errors import DadosInvalidos, SemPapelError
 from services.chassis.spreadsheet import (
     MAX_UNCOMPRESSED_BYTES,

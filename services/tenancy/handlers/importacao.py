@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.chassis.errors import DadosInvalidos
 from services.chassis.spreadsheet import (
@@ -100,41 +101,50 @@ def ler(arquivos: list[tuple[str, bytes]]) -> dict[str, list[Row]]:
     return linhas
 
 
+def _revisar(session: Session, linhas: dict[str, list[Row]]) -> tuple[Review, dict, list]:
+    """Every sheet reviewed in the importers' order: the review, what they share, their plans."""
+    review, shared, plans = Review(), {}, []
+    for imp in importers():
+        plans.append(imp.review(session, linhas.get(imp.sheet.title, []), shared, review))
+    if review.problems:
+        raise _recusar(review.problems)
+    return review, shared, plans
+
+
+def _relatorio(ibge: str, linhas: dict[str, list[Row]], review: Review, simular: bool) -> dict:
+    return {
+        "municipio": ibge,
+        "simulacao": simular,
+        "linhas": {title: len(rows) for title, rows in linhas.items()},
+        "resumo": review.summary([imp.sheet for imp in importers()]),
+        "alteracoes": [
+            {
+                "aba": c.aba,
+                "linha": c.linha,
+                "chave": c.chave,
+                "acao": c.acao,
+                "campos": list(c.campos),
+            }
+            for c in review.changes
+        ],
+    }
+
+
 def importar(uow: UnitOfWork, linhas: dict[str, list[Row]], simular: bool) -> dict[str, Any]:
     """Review every sheet; then, unless simulating, apply them all in one transaction."""
-    sheets = [imp.sheet for imp in importers()]
     ibge = uow.tenant.ibge
     with uow:
-        session = uow.session
         # Imports of one municipality queue here; reads go on.
-        session.execute(select(municipio.c.ibge).where(municipio.c.ibge == ibge).with_for_update())
-        review, shared, plans = Review(), {}, []
-        for imp in importers():
-            rows = linhas.get(imp.sheet.title, [])
-            plans.append(imp.review(session, rows, shared, review))
-        if review.problems:
-            raise _recusar(review.problems)
-        report: dict[str, Any] = {
-            "municipio": ibge,
-            "simulacao": simular,
-            "linhas": {title: len(rows) for title, rows in linhas.items()},
-            "resumo": review.summary(sheets),
-            "alteracoes": [
-                {
-                    "aba": c.aba,
-                    "linha": c.linha,
-                    "chave": c.chave,
-                    "acao": c.acao,
-                    "campos": list(c.campos),
-                }
-                for c in review.changes
-            ],
-        }
+        uow.session.execute(
+            select(municipio.c.ibge).where(municipio.c.ibge == ibge).with_for_update()
+        )
+        review, shared, plans = _revisar(uow.session, linhas)
+        report = _relatorio(ibge, linhas, review, simular)
         if simular or not review.changes:
             report["codigos_ativacao"] = []
             return report
         for imp, plan in zip(importers(), plans, strict=True):
-            imp.apply(session, plan, shared, report)
+            imp.apply(uow.session, plan, shared, report)
         uow.commit()
     report["importado_em"] = datetime.now(UTC).isoformat()
     _log.info("planilha_importada", alteracoes=len(review.changes))

@@ -1,0 +1,1 @@
+"""auth's use cases: each loads what it needs, calls the domain, saves and commits."""

@@ -1,0 +1,1 @@
+"""tenancy's rules: organizational units and the catalog, in plain Python (no framework)."""

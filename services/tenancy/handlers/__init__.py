@@ -1,0 +1,1 @@
+"""tenancy's use cases: each loads what it needs, calls the domain, saves and commits."""
