@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from services.chassis.dialect_only import postgresql_only
 from services.chassis.errors import Conflito, DadosInvalidos
 from services.chassis.schema_migrations import (
     TenantSchemaPart,
@@ -53,7 +54,10 @@ def _now() -> datetime:
 
 def create_schema(conn: Connection, schema: str) -> None:
     """CREATE SCHEMA for PostgreSQL; on Oracle a schema is a user without a password."""
-    conn.execute(text(create_schema_sql(conn.dialect.name, schema, conn)))
+    statement = text(create_schema_sql(conn.dialect.name, schema, conn))
+    if conn.dialect.name == "postgresql":
+        statement = postgresql_only(statement)  # Oracle's branch is CREATE USER, portable there
+    conn.execute(statement)
 
 
 def create_schema_sql(dialect: str, schema: str, conn: Connection | None = None) -> str:
@@ -113,7 +117,9 @@ def _register(engine: Engine, ibge: str, nome: str, uf: str) -> registry.Municip
                 "atualizado_em": now,
             }
             if conn.dialect.name == "postgresql":
-                conn.execute(pg_insert(municipio).values(**values).on_conflict_do_nothing())
+                conn.execute(
+                    postgresql_only(pg_insert(municipio).values(**values).on_conflict_do_nothing())
+                )
             else:
                 conn.execute(municipio.insert().values(**values))
             existing = registry.find(conn, ibge)
