@@ -30,7 +30,10 @@ class Passwords:
     @classmethod
     def from_settings(cls, settings: Settings) -> Passwords:
         return cls(
-            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+            settings.argon2_time_cost,
+            settings.argon2_memory_kib,
+            settings.argon2_parallelism,
+            settings.argon2_max_concurrent,
         )
 
     def hash(self, senha: str) -> str:
