@@ -9,6 +9,7 @@ from nameko.extensions import DependencyProvider
 
 from services.auth.domain.usuario import LockoutPolicy
 from services.auth.passwords import Passwords
+from services.auth.settings import AuthSettings
 from services.chassis.config import Settings
 from services.chassis.tokens import TokenService
 from services.chassis.ttl_cache import TtlCache
@@ -33,13 +34,13 @@ class Credentials:
 
 class CredentialsProvider(DependencyProvider):
     def setup(self) -> None:
-        settings = Settings.from_env()
+        settings, auth = Settings.from_env(), AuthSettings.from_env()
         self.credentials = Credentials(
             TokenService.from_settings(settings),
-            Passwords.from_settings(settings),
-            LockoutPolicy(settings.lockout_threshold, timedelta(seconds=settings.lockout_seconds)),
+            Passwords.from_settings(auth),
+            LockoutPolicy(auth.lockout_threshold, timedelta(seconds=auth.lockout_seconds)),
             TtlCache(settings.registry_cache_seconds),
-            settings.activation_days,
+            auth.activation_days,
         )
 
     def get_dependency(self, worker_ctx: Any) -> Credentials:

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
 
-from services.chassis.config import Settings
+from services.auth.settings import AuthSettings
 
 
 class Passwords:
@@ -28,7 +28,7 @@ class Passwords:
         self._decoy = self._hasher.hash("senha-inexistente")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Passwords:
+    def from_settings(cls, settings: AuthSettings) -> Passwords:
         return cls(
             settings.argon2_time_cost,
             settings.argon2_memory_kib,

@@ -12,6 +12,7 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
+from services.busca.settings import BuscaSettings
 from services.chassis.config import Settings
 from services.chassis.database import engine_from_settings
 from services.chassis.errors import ConfiguracaoInvalida
@@ -20,16 +21,16 @@ from services.chassis.tenant_session import TenantEngines
 BACKENDS = ("postgres", "solr")
 
 
-def backend_from_settings(settings: Settings) -> Any:
-    escolhido = settings.busca_backend.strip().lower()
+def backend_from_settings(settings: Settings, busca: BuscaSettings) -> Any:
+    escolhido = busca.busca_backend.strip().lower()
     if escolhido not in BACKENDS:
         raise ConfiguracaoInvalida(
-            f"SEMPAPEL_BUSCA_BACKEND={settings.busca_backend!r}: use postgres ou solr."
+            f"SEMPAPEL_BUSCA_BACKEND={busca.busca_backend!r}: use postgres ou solr."
         )
     if escolhido == "solr":
         from services.busca.solr import SolrBackend
 
-        return SolrBackend.from_settings(settings)
+        return SolrBackend.from_settings(settings, busca)
     if not settings.database_url.startswith("postgresql"):
         raise ConfiguracaoInvalida(
             "A busca em PostgreSQL exige banco PostgreSQL; com Oracle use "
@@ -44,7 +45,7 @@ class BackendProvider(DependencyProvider):
     """The backend, built once per process when the service starts (a bad choice stops it)."""
 
     def setup(self) -> None:
-        self.backend = backend_from_settings(Settings.from_env())
+        self.backend = backend_from_settings(Settings.from_env(), BuscaSettings.from_env())
 
     def get_dependency(self, worker_ctx: Any) -> Any:
         return self.backend

@@ -32,6 +32,7 @@ import requests
 import structlog
 
 from services.busca.domain import Acesso, Consulta, Entrada, Resultado, digitos_do_numero
+from services.busca.settings import BuscaSettings
 from services.chassis.config import Settings
 from services.chassis.errors import DadosInvalidos, ServicoIndisponivel
 from services.chassis.niveis_acesso import NIVEIS, validar_nivel
@@ -205,8 +206,8 @@ class SolrBackend:
         logging.getLogger("pysolr").setLevel(logging.WARNING)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SolrBackend:
-        return cls(settings.solr_url, timeout=settings.rpc_timeout_seconds)
+    def from_settings(cls, settings: Settings, busca: BuscaSettings) -> SolrBackend:
+        return cls(busca.solr_url, timeout=settings.rpc_timeout_seconds)
 
     # -- writes ----------------------------------------------------------------
 

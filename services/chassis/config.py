@@ -1,15 +1,19 @@
-"""Every setting of the platform, read from environment variables.
+"""Settings, read from environment variables: the platform's here, each service's beside it.
 
-This is the one place that lists them: `sempapel config` prints the table, and
-each service reads its values from a `Settings` built here, never from
-`os.environ` directly.
+`Settings` holds what every service shares (broker, database, tokens, timeouts,
+outbox, object store, logs). A service with settings of its own declares them in
+its `settings.py` as an `EnvSettings` dataclass and names it in the entry point group
+`sempapel.settings`, so the chassis knows no service and `sempapel config` still
+prints every variable. Nothing reads `os.environ` directly; a service process reads
+its settings once per dependency provider (`services/chassis/settings_provider.py`).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
-from typing import Any
+from importlib.metadata import entry_points
+from typing import Any, Self
 
 from services.chassis.errors import ConfiguracaoInvalida
 
@@ -27,12 +31,40 @@ def _flag(raw: str) -> bool:
     raise ValueError("use 1 ou 0")
 
 
-def _setting(env: str, default: Any, doc: str, cast: Any = str) -> Any:
+SETTINGS_GROUP = "sempapel.settings"
+
+
+def setting(env: str, default: Any, doc: str, cast: Any = str) -> Any:
+    """A field of an `EnvSettings` dataclass: its variable, default, meaning and type."""
     return field(default=None, metadata={"env": env, "default": default, "doc": doc, "cast": cast})
 
 
+_setting = setting
+
+
 @dataclass(frozen=True)
-class Settings:
+class EnvSettings:
+    """A frozen set of settings whose fields are `setting(...)`s, read with `from_env`."""
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Self:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            meta = f.metadata
+            raw = _env(meta["env"], None)
+            if raw is None:
+                values[f.name] = meta["default"]
+                continue
+            try:
+                values[f.name] = meta["cast"](raw)
+            except ValueError as exc:
+                raise ConfiguracaoInvalida(f"{meta['env']}={raw!r}: {exc}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Settings(EnvSettings):
     amqp_uri: str = _setting(
         "SEMPAPEL_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ connection URI"
     )
@@ -51,23 +83,6 @@ class Settings:
     token_ttl_seconds: int = _setting(
         "SEMPAPEL_TOKEN_TTL_SECONDS", 3600, "access token lifetime", int
     )
-    lockout_threshold: int = _setting(
-        "SEMPAPEL_LOCKOUT_THRESHOLD", 5, "wrong passwords in a row that lock an account", int
-    )
-    lockout_seconds: int = _setting(
-        "SEMPAPEL_LOCKOUT_SECONDS", 900, "how long a locked account stays locked", int
-    )
-    argon2_time_cost: int = _setting("SEMPAPEL_ARGON2_TIME_COST", 3, "argon2id iterations", int)
-    argon2_memory_kib: int = _setting(
-        "SEMPAPEL_ARGON2_MEMORY_KIB", 65536, "argon2id memory in KiB", int
-    )
-    argon2_parallelism: int = _setting("SEMPAPEL_ARGON2_PARALLELISM", 4, "argon2id lanes", int)
-    argon2_max_concurrent: int = _setting(
-        "SEMPAPEL_ARGON2_MAX_CONCURRENT",
-        4,
-        "password hashes computed at once per process (bounds memory: each takes MEMORY_KIB)",
-        int,
-    )
     registry_cache_seconds: float = _setting(
         "SEMPAPEL_REGISTRY_CACHE_SECONDS",
         10.0,
@@ -84,27 +99,6 @@ class Settings:
         "SEMPAPEL_HTTP_ADDRESS",
         "0.0.0.0:8000",
         "host:port of the process's HTTP port (gateway API, or health probes of a service)",
-    )
-    cors_origins: str = _setting(
-        "SEMPAPEL_CORS_ORIGINS", "", "comma-separated origins allowed to call the API"
-    )
-    max_body_bytes: int = _setting(
-        "SEMPAPEL_MAX_BODY_BYTES", 1_048_576, "largest JSON request body accepted", int
-    )
-    spreadsheet_max_bytes: int = _setting(
-        "SEMPAPEL_PLANILHA_MAX_BYTES",
-        10_485_760,
-        "largest onboarding spreadsheet upload (XLSX or CSV files together)",
-        int,
-    )
-    import_timeout_seconds: float = _setting(
-        "SEMPAPEL_IMPORT_TIMEOUT_SECONDS",
-        300.0,
-        "how long the gateway waits for a spreadsheet import to finish",
-        float,
-    )
-    activation_days: int = _setting(
-        "SEMPAPEL_ACTIVATION_DAYS", 14, "validity of one-time account activation codes", int
     )
     outbox_relay: str = _setting(
         "SEMPAPEL_OUTBOX_RELAY",
@@ -162,22 +156,8 @@ class Settings:
         "default largest document upload per municipality (each can lower or raise it)",
         int,
     )
-    upload_hard_max_bytes: int = _setting(
-        "SEMPAPEL_UPLOAD_HARD_MAX_BYTES",
-        1_073_741_824,
-        "largest upload body the gateway reads at all, whatever a municipality allows",
-        int,
-    )
     presigned_seconds: int = _setting(
         "SEMPAPEL_PRESIGNED_SECONDS", 300, "lifetime of presigned download URLs", int
-    )
-    verify_before_send_bytes: int = _setting(
-        "SEMPAPEL_VERIFY_BEFORE_SEND_BYTES",
-        1_048_576,
-        "files up to this size are read whole and hash-checked before the first byte is sent "
-        "(a mismatch answers 500); larger ones stream, their last chunk held until the hash "
-        "matches (a mismatch cuts the body short)",
-        int,
     )
     extracao_processos: int = _setting(
         "SEMPAPEL_EXTRACAO_PROCESSOS",
@@ -191,42 +171,10 @@ class Settings:
         "documentos: time limit of one file's text extraction (the child is killed past it)",
         float,
     )
-    busca_backend: str = _setting(
-        "SEMPAPEL_BUSCA_BACKEND",
-        "postgres",
-        "search backend: postgres (full text in each schema) or solr (production)",
-    )
-    solr_url: str = _setting(
-        "SEMPAPEL_SOLR_URL",
-        "http://127.0.0.1:8983/solr/sempapel",
-        "the Solr collection of all municipalities (compositeId routing by IBGE)",
-    )
     log_format: str = _setting(
         "SEMPAPEL_LOG_FORMAT", "auto", "json, console, or auto (json unless on a terminal)"
     )
     log_level: str = _setting("SEMPAPEL_LOG_LEVEL", "INFO", "minimum log level")
-    migration_workers: int = _setting(
-        "SEMPAPEL_MIGRATION_WORKERS",
-        os.cpu_count() or 2,
-        "worker processes of `sempapel migrar` (default: one per core; more is slower, measured)",
-        int,
-    )
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            meta = f.metadata
-            raw = _env(meta["env"], None)
-            if raw is None:
-                values[f.name] = meta["default"]
-                continue
-            try:
-                values[f.name] = meta["cast"](raw)
-            except ValueError as exc:
-                raise ConfiguracaoInvalida(f"{meta['env']}={raw!r}: {exc}") from exc
-        values.update(overrides)
-        return cls(**values)
 
     def require_jwt_secret(self) -> str:
         """The signing key has no default on purpose: a forgotten key must stop the service."""
@@ -256,6 +204,12 @@ class Settings:
         }
 
 
+def settings_classes() -> list[type[EnvSettings]]:
+    """The platform's settings, then each service's (entry point group `sempapel.settings`)."""
+    found = sorted(entry_points(group=SETTINGS_GROUP), key=lambda ep: ep.name)
+    return [Settings, *(ep.load() for ep in found)]
+
+
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, meaning) for every setting, for `sempapel config`."""
     return [
@@ -264,5 +218,6 @@ def describe() -> list[tuple[str, str, str]]:
             "" if f.metadata["default"] is None else str(f.metadata["default"]),
             f.metadata["doc"],
         )
-        for f in fields(Settings)
+        for cls in settings_classes()
+        for f in fields(cls)
     ]

@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
 from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
 
-from services.chassis.config import Settings
+from services.chassis.config import EnvSettings, Settings
 from services.chassis.errors import ServicoIndisponivel
 from services.chassis.remote_errors import register_remote_errors
 
@@ -68,6 +68,7 @@ class ServiceRpc(RpcProxy):
         target_service: str,
         timeout: float | None = None,
         timeout_setting: str = "rpc_timeout_seconds",
+        settings_class: type[EnvSettings] = Settings,
         **options: Any,
     ) -> None:
         # Transient messages: a call is worth nothing after its deadline, and the durable
@@ -76,10 +77,11 @@ class ServiceRpc(RpcProxy):
         super().__init__(target_service, **options)
         self._timeout = timeout
         self._timeout_setting = timeout_setting
+        self._settings_class = settings_class
 
     def setup(self) -> None:
         if self._timeout is None:
-            self._timeout = getattr(Settings.from_env(), self._timeout_setting)
+            self._timeout = getattr(self._settings_class.from_env(), self._timeout_setting)
 
     def get_dependency(self, worker_ctx: Any) -> _TimedServiceProxy:
         return _TimedServiceProxy(

@@ -1,22 +1,30 @@
-"""Start one service in this process, the way `nameko run` would, with our settings."""
+"""Start one service in this process, the way `nameko run` would, with our settings.
+
+The services are found through the entry point group `sempapel.servicos` (each names
+its `service.py`'s SERVICE class in pyproject.toml): the chassis knows none of them.
+"""
 
 from __future__ import annotations
 
-import importlib
+from importlib.metadata import entry_points
 
 from nameko.cli.run import run
 
 from services.chassis.config import Settings
 from services.chassis.structured_logging import configure_logging
 
-SERVICES = ("gateway", "auth", "tenancy", "processos", "documentos", "busca")
+SERVICES_GROUP = "sempapel.servicos"
+
+
+def service_names() -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=SERVICES_GROUP))
 
 
 def service_class(name: str) -> type:
-    if name not in SERVICES:
+    found = entry_points(group=SERVICES_GROUP, name=name)
+    if not found:
         raise ValueError(f"serviço desconhecido: {name}")
-    module = importlib.import_module(f"services.{name}.service")
-    return module.SERVICE
+    return next(iter(found)).load()
 
 
 def run_service(name: str, settings: Settings | None = None) -> None:

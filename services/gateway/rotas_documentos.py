@@ -19,7 +19,6 @@ import structlog
 from eventlet import tpool
 from werkzeug.wrappers import Request, Response
 
-from services.chassis.config import Settings
 from services.chassis.errors import (
     ArquivoGrandeDemais,
     ConteudoCorrompido,
@@ -206,7 +205,7 @@ class RotasDocumentos:
             "Content-Security-Policy": CSP,
             "Digest": "sha-256=" + base64.b64encode(bytes.fromhex(info["sha256"])).decode(),
         }
-        limite = Settings.from_env().verify_before_send_bytes
+        limite = self.settings.verify_before_send_bytes
         if info["tamanho"] <= limite:  # small: check the hash before the first byte goes out
             dados = b"".join(self.store.stream(info["chave"]))
             if _sha256(dados) != info["sha256"]:

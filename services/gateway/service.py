@@ -12,6 +12,7 @@ from services.chassis.errors import NaoEncontrado, TipoNaoSuportado
 from services.chassis.health import ReadinessProbe, probe_result
 from services.chassis.object_store import ObjectStoreProvider
 from services.chassis.rpc_client import ServiceRpc
+from services.chassis.settings_provider import SettingsProvider
 from services.chassis.spreadsheet import XLSX_MEDIA_TYPE
 from services.gateway import asyncapi, openapi
 from services.gateway.http_errors import json_response
@@ -52,6 +53,7 @@ from services.gateway.schemas import (
     parse,
     sent_fields,
 )
+from services.gateway.settings import GatewaySettings
 from services.gateway.web_server import WithHeaders, api
 
 CATALOGO_ITEM = (
@@ -67,7 +69,10 @@ class GatewayService(RotasProcessos, RotasDocumentos):
     readiness = ReadinessProbe()
     auth = ServiceRpc("auth")
     tenancy = ServiceRpc("tenancy")
-    tenancy_importacao = ServiceRpc("tenancy", timeout_setting="import_timeout_seconds")
+    tenancy_importacao = ServiceRpc(
+        "tenancy", timeout_setting="import_timeout_seconds", settings_class=GatewaySettings
+    )
+    settings = SettingsProvider(GatewaySettings)
     store = ObjectStoreProvider()  # bytes of uploads and downloads, at keys documentos gives
     processos = ServiceRpc("processos")
     documentos = ServiceRpc("documentos")

@@ -35,6 +35,7 @@ from services.chassis.config import Settings
 from services.chassis.errors import NaoAutenticado, SemPapelError, TokenInvalido
 from services.chassis.tokens import TokenService
 from services.gateway.http_errors import error_body, json_response, response_for
+from services.gateway.settings import GatewaySettings
 
 _log = structlog.get_logger("sempapel.gateway")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -58,7 +59,7 @@ class RouteDoc:
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = field(default_factory=tuple)
     raw: bool = False
-    # A Settings attribute with this route's own body limit (uploads); default max_body_bytes.
+    # A GatewaySettings attribute with this route's own body limit; default max_body_bytes.
     max_body_setting: str = "max_body_bytes"
     # multipart/form-data instead of JSON (for OpenAPI): {field: description}.
     multipart: dict[str, str] | None = None
@@ -89,7 +90,7 @@ class ApiApp:
     def __init__(self, server: GatewayWebServer) -> None:
         self.server = server
         self.url_map = server.make_url_map()
-        settings = Settings.from_env()
+        settings = GatewaySettings.from_env()
         self.settings = settings
         self.origins = {o.strip() for o in settings.cors_origins.split(",") if o.strip()}
 

@@ -22,7 +22,7 @@ from services.chassis import config as config_module  # noqa: E402
 from services.chassis.config import Settings  # noqa: E402
 from services.chassis.database import engine_from_settings  # noqa: E402
 from services.chassis.errors import ConfiguracaoInvalida, SemPapelError  # noqa: E402
-from services.chassis.runner import SERVICES, run_service  # noqa: E402
+from services.chassis.runner import run_service, service_names  # noqa: E402
 from services.chassis.structured_logging import configure_logging  # noqa: E402
 from services.chassis.tenant import Tenant  # noqa: E402
 from services.chassis.tenant_session import TenantEngines  # noqa: E402
@@ -67,7 +67,7 @@ def new_key() -> None:
 
 
 @main.command("servico")
-@click.argument("nome", type=click.Choice(SERVICES))
+@click.argument("nome", type=click.Choice(service_names()))
 def servico(nome: str) -> None:
     """Roda um serviço neste processo (mais processos = mais réplicas)."""
     try:
@@ -137,13 +137,14 @@ def usuario() -> None:
 def criar_usuario(ibge: str, login: str, nome: str, senha: str, administrador: bool = False) -> str:
     from services.auth.handlers import contas as handlers
     from services.auth.passwords import Passwords
+    from services.auth.settings import AuthSettings
     from services.tenancy import registry
 
     settings = Settings.from_env()
     engine = engine_from_settings(settings)
     registry.get(engine, ibge)
     uow = TenantEngines(engine).unit_of_work(Tenant(ibge))
-    passwords = Passwords.from_settings(settings)
+    passwords = Passwords.from_settings(AuthSettings.from_env())
     return handlers.criar_usuario(uow, passwords, login, nome, senha, administrador).id
 
 
@@ -188,6 +189,7 @@ def usuario_criar(ibge: str, login: str, nome: str, administrador: bool) -> None
 def migrar(ibge: str | None, workers: int | None) -> None:
     """Leva o schema de cada município à última versão; pode ser interrompido e retomado."""
     from services.tenancy import provisioning, registry
+    from services.tenancy.settings import TenancySettings
 
     settings = Settings.from_env()
     engine = engine_from_settings(settings)
@@ -206,7 +208,10 @@ def migrar(ibge: str | None, workers: int | None) -> None:
 
         try:
             provisioning.migrate_all(
-                engine, workers or settings.migration_workers, only=ibge, on_done=done
+                engine,
+                workers or TenancySettings.from_env().migration_workers,
+                only=ibge,
+                on_done=done,
             )
         except SemPapelError as exc:
             _fail(exc)
@@ -295,10 +300,11 @@ def busca_reindexar(ibge: str | None) -> None:
     precisam estar no ar); os eventos ao vivo seguem chegando."""
     from services.busca import reindexacao
     from services.busca.backends import backend_from_settings
+    from services.busca.settings import BuscaSettings
 
     settings = Settings.from_env()
     engines = TenantEngines(engine_from_settings(settings))
-    backend = backend_from_settings(settings)
+    backend = backend_from_settings(settings, BuscaSettings.from_env())
     try:
         tenants = [Tenant(ibge)] if ibge else reindexacao.municipios(engines)
         for tenant in tenants:

@@ -17,6 +17,7 @@ from minio import Minio
 from sqlalchemy import text
 
 from services.chassis.object_store import ClienteS3
+from services.gateway.settings import GatewaySettings
 
 ITUMBIARA, LUZIANIA = "5211503", "5212501"
 SENHA = "senha-dos-documentos"
@@ -491,7 +492,7 @@ def test_tampered_bytes_are_detected_on_read(platform, org, bucket, settings, en
     # A file above SEMPAPEL_VERIFY_BEFORE_SEND_BYTES streams with its Content-Length and
     # its last chunk held back until the hash matches: one changed last byte, or one byte
     # more, and the body stops short of the length (a client never takes it as whole).
-    assert settings.verify_before_send_bytes < 2 * 1024 * 1024
+    assert GatewaySettings.from_env().verify_before_send_bytes < 2 * 1024 * 1024
     grande = b"%PDF-1.7\n" + os.urandom(2 * 1024 * 1024)
     for forged in (grande[:-1] + bytes([grande[-1] ^ 1]), grande + b"\n"):
         doc = upload(platform, org, pid, grande).json()

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from services.gateway import openapi
+from services.gateway.settings import GatewaySettings
 
 ORIGIN = "https://app.exemplo.gov.br"
 
@@ -51,7 +52,11 @@ def test_wrong_method_is_405_with_allow_header(platform):
 
 def test_body_too_large_is_413(platform, settings):
     big = json.dumps(
-        {"municipio": "5208004", "usuario": "x", "senha": "a" * (settings.max_body_bytes + 10)}
+        {
+            "municipio": "5208004",
+            "usuario": "x",
+            "senha": "a" * (GatewaySettings.from_env().max_body_bytes + 10),
+        }
     ).encode()
     assert_error(post_login(platform, big), 413, "corpo_muito_grande")
 
@@ -59,7 +64,7 @@ def test_body_too_large_is_413(platform, settings):
 def test_body_too_large_without_content_length_is_413(platform, settings):
     def chunks():
         yield b'{"municipio": "5208004", "usuario": "x", "senha": "'
-        for _ in range(settings.max_body_bytes // 1024 + 2):
+        for _ in range(GatewaySettings.from_env().max_body_bytes // 1024 + 2):
             yield b"a" * 1024
         yield b'"}'
 

@@ -14,6 +14,8 @@ import requests
 from click.testing import CliRunner
 from sqlalchemy import MetaData, select, text
 
+from services.gateway.settings import GatewaySettings
+
 MORRINHOS, NIQUELANDIA = "5213806", "5214606"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLES = (
@@ -363,7 +365,7 @@ def test_bad_uploads_are_refused_clearly(platform, settings, tokens):
     too_big = upload(
         platform,
         tokens["admin"],
-        xlsx(b"PK\x03\x04" + b"\0" * (settings.spreadsheet_max_bytes + 1)),
+        xlsx(b"PK\x03\x04" + b"\0" * (GatewaySettings.from_env().spreadsheet_max_bytes + 1)),
     )
     assert too_big.status_code == 413
     assert too_big.json()["error"]["code"] == "corpo_muito_grande"

@@ -37,13 +37,12 @@ def test_a_search_of_only_exclusions_is_refused(q):
 
 def test_the_backend_choice_is_explicit_and_checked_at_start():
     from services.busca.backends import backend_from_settings
+    from services.busca.settings import BuscaSettings
     from services.chassis.config import Settings
     from services.chassis.errors import ConfiguracaoInvalida
 
     with pytest.raises(ConfiguracaoInvalida, match="postgres ou solr"):
-        backend_from_settings(Settings.from_env(busca_backend="elastic"))
-    oracle = Settings.from_env(
-        busca_backend="postgres", database_url="oracle+oracledb://u:p@db:1521/?service_name=x"
-    )
+        backend_from_settings(Settings.from_env(), BuscaSettings.from_env(busca_backend="elastic"))
+    oracle = Settings.from_env(database_url="oracle+oracledb://u:p@db:1521/?service_name=x")
     with pytest.raises(ConfiguracaoInvalida, match="exige banco PostgreSQL"):
-        backend_from_settings(oracle)
+        backend_from_settings(oracle, BuscaSettings.from_env(busca_backend="postgres"))

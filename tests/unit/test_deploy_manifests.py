@@ -7,7 +7,6 @@ probes on /readyz and /healthz, the token key only from a Secret, one image).
 
 from __future__ import annotations
 
-import ast
 import copy
 import re
 from pathlib import Path
@@ -31,14 +30,11 @@ PROBE_PORT = 8000
 
 
 def _services() -> tuple[str, ...]:
-    """SERVICES from services/chassis/runner.py, read without importing nameko/eventlet."""
-    tree = ast.parse((ROOT / "services" / "chassis" / "runner.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "SERVICES" for t in node.targets
-        ):
-            return tuple(ast.literal_eval(node.value))
-    raise AssertionError("SERVICES not found in services/chassis/runner.py")
+    """The services `sempapel servico` runs (entry point group `sempapel.servicos`), read
+    without importing nameko/eventlet."""
+    from importlib.metadata import entry_points
+
+    return tuple(sorted(ep.name for ep in entry_points(group="sempapel.servicos")))
 
 
 SERVICES = _services()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -73,3 +75,44 @@ def test_every_setting_is_listed_with_its_variable():
     assert len(names) == len(set(names))
     assert all(n.startswith("SEMPAPEL_") for n in names)
     assert "SEMPAPEL_JWT_SECRET" in names
+
+
+def test_each_service_declares_its_own_settings_and_the_platform_lists_them_all():
+    """The chassis knows no service: a service's settings live in its own settings.py and
+    reach `sempapel config` through the entry point group, never twice."""
+    from services.chassis.config import settings_classes
+
+    classes = settings_classes()
+    assert classes[0] is Settings
+    owners = {cls.__module__.split(".")[1] for cls in classes[1:]}
+    assert {"auth", "busca", "gateway", "tenancy"} <= owners
+    names = {env for env, _, _ in describe()}
+    assert {"SEMPAPEL_LOCKOUT_SECONDS", "SEMPAPEL_BUSCA_BACKEND", "SEMPAPEL_CORS_ORIGINS"} <= names
+    platform = {f.metadata["env"] for f in fields(Settings)}
+    for cls in classes[1:]:
+        own = {f.metadata["env"] for f in fields(cls)}
+        assert own and not own & platform, cls
+
+
+def test_the_services_a_process_can_run_are_found_not_listed_in_the_chassis():
+    from pathlib import Path
+
+    from services.chassis.runner import service_class, service_names
+
+    services = Path(__file__).resolve().parents[2] / "services"
+    assert service_names() == sorted(p.parent.name for p in services.glob("*/service.py"))
+    assert service_class("busca").name == "busca"
+    with pytest.raises(ValueError, match="desconhecido"):
+        service_class("chassis")
+
+
+def test_a_service_reads_its_settings_once_when_it_starts(monkeypatch):
+    from services.chassis.settings_provider import SettingsProvider
+    from services.gateway.settings import GatewaySettings
+
+    monkeypatch.setenv("SEMPAPEL_MAX_BODY_BYTES", "123")
+    provider = SettingsProvider(GatewaySettings)
+    provider.setup()
+    monkeypatch.setenv("SEMPAPEL_MAX_BODY_BYTES", "456")
+    assert provider.get_dependency(None).max_body_bytes == 123
+    assert provider.get_dependency(None) is provider.get_dependency(None)

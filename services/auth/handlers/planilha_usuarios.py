@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from services.auth.domain import ativacao
 from services.auth.domain.usuario import Usuario, validar_login, validar_nome, validar_perfil
+from services.auth.settings import AuthSettings
 from services.auth.tables import permissao, usuario
-from services.chassis.config import Settings
 from services.chassis.errors import SemPapelError
 from services.chassis.spreadsheet import Column, Review, Row, SheetSpec, normalize_name
 
@@ -175,7 +175,7 @@ def _planejar(review: Review, plano: _Plano, contexto: _Contexto, linha: _Linha)
 
 def _contas_a_ativar(novos: list[dict], agora: datetime) -> tuple[list[dict], list[dict]]:
     """The new accounts' rows, and their one-time codes for the report."""
-    dias = Settings.from_env().activation_days
+    dias = AuthSettings.from_env().activation_days  # once per import, in tenancy's process
     linhas, codigos = [], []
     for novo in novos:
         codigo = ativacao.novo_codigo()
