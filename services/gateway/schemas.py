@@ -1,4 +1,8 @@
-"""Request and response shapes of the public API, validated at the edge."""
+"""Request and response shapes of the public API, validated at the edge.
+
+Shapes only (types, required fields, transport bounds): the limits and rules of the data
+(lengths, formats, who may do what) belong to the domain of the service that owns it and
+are refused there with their own codes, so each is stated once."""
 
 from __future__ import annotations
 
@@ -71,22 +75,17 @@ class MeResponse(BaseModel):
     municipio: MunicipioRef
 
 
-SIGLA = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]*$")
-
-
 class UnidadeNova(Strict):
-    sigla: str = SIGLA
-    nome: str = Field(min_length=1, max_length=200)
+    sigla: str = Field(description="única no município; A-Z, 0-9 e . / -, até 30")
+    nome: str
     unidade_superior: str | None = Field(default=None, description="sigla da unidade superior")
     protocolo: bool = False
     arquivo: bool = False
 
 
 class UnidadeAlteracao(Strict):
-    sigla: str | None = Field(
-        default=None, min_length=1, max_length=30, pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]*$"
-    )
-    nome: str | None = Field(default=None, min_length=1, max_length=200)
+    sigla: str | None = None
+    nome: str | None = None
     unidade_superior: str | None = Field(
         default=None, description="sigla da nova superior; null torna a unidade raiz"
     )
@@ -100,7 +99,7 @@ class UnidadeAlteracao(Strict):
 
 
 class EscolhaUnidade(Strict):
-    unidade: str = SIGLA
+    unidade: str = Field(description="sigla de uma unidade em que o usuário tem permissão")
 
 
 class Permissao(Strict):
@@ -137,8 +136,8 @@ Nivel = Literal["publico", "restrito", "sigiloso"]
 
 
 class HipoteseLegalNova(Strict):
-    nome: str = Field(min_length=1, max_length=200)
-    base_legal: str = Field(min_length=1, max_length=300)
+    nome: str
+    base_legal: str
     niveis: list[Literal["restrito", "sigiloso"]] = Field(min_length=1)
 
 
@@ -148,13 +147,13 @@ class HipoteseLegal(HipoteseLegalNova):
 
 
 class HipoteseLegalAlteracao(Strict):
-    nome: str | None = Field(default=None, min_length=1, max_length=200)
-    base_legal: str | None = Field(default=None, min_length=1, max_length=300)
+    nome: str | None = None
+    base_legal: str | None = None
     niveis: list[Literal["restrito", "sigiloso"]] | None = Field(default=None, min_length=1)
 
 
 class TipoDocumentoNovo(Strict):
-    nome: str = Field(min_length=1, max_length=200)
+    nome: str
     aplicacao: Literal["interno", "externo", "ambos"]
     numeracao: Literal["nenhuma", "sequencial_unidade", "anual_unidade", "anual_municipio"]
 
@@ -165,7 +164,7 @@ class TipoDocumento(TipoDocumentoNovo):
 
 
 class TipoDocumentoAlteracao(Strict):
-    nome: str | None = Field(default=None, min_length=1, max_length=200)
+    nome: str | None = None
     aplicacao: Literal["interno", "externo", "ambos"] | None = None
     numeracao: (
         Literal["nenhuma", "sequencial_unidade", "anual_unidade", "anual_municipio"] | None
@@ -173,8 +172,8 @@ class TipoDocumentoAlteracao(Strict):
 
 
 class TipoProcessoNovo(Strict):
-    nome: str = Field(min_length=1, max_length=200)
-    classificacao: str = Field(min_length=1, max_length=30, description="código no plano vigente")
+    nome: str
+    classificacao: str = Field(description="código no plano vigente")
     nivel_acesso_sugerido: Nivel
     hipotese_legal: str | None = Field(default=None, description="nome da hipótese legal")
 
@@ -186,7 +185,7 @@ class TipoProcesso(TipoProcessoNovo):
 
 
 class TipoProcessoAlteracao(Strict):
-    nome: str | None = Field(default=None, min_length=1, max_length=200)
+    nome: str | None = None
     nivel_acesso_sugerido: Nivel | None = None
     hipotese_legal: str | None = Field(default=None, description="null retira a hipótese")
 
@@ -215,17 +214,17 @@ class PlanoClassificacao(BaseModel):
 class PlanoItemNovo(Strict):
     """Checked whole by tenancy, which reports every problem of the plan at once."""
 
-    codigo: str = Field(max_length=30)
-    descricao: str = Field(max_length=300)
-    prazo_corrente: str | None = Field(default=None, max_length=120)
-    prazo_intermediario: str | None = Field(default=None, max_length=120)
+    codigo: str
+    descricao: str
+    prazo_corrente: str | None = None
+    prazo_intermediario: str | None = None
     destinacao: str | None = Field(default=None, description="eliminacao | guarda_permanente")
-    observacoes: str | None = Field(default=None, max_length=1000)
+    observacoes: str | None = None
 
 
 class PlanoNovo(Strict):
-    versao: str = Field(min_length=1, max_length=30)
-    fonte: str = Field(min_length=1, max_length=500)
+    versao: str
+    fonte: str
     itens: list[PlanoItemNovo] = Field(min_length=1, max_length=20_000)
 
 

@@ -162,6 +162,17 @@ def test_opening_validates_its_input(platform, org):
         409,
         "unidade_nao_escolhida",
     )
+    # Limits are the domain's, stated once, and come back with its codes.
+    refused(
+        call(platform, "POST", "/api/v1/processos", ana, {**body, "especificacao": "x" * 501}),
+        422,
+        "especificacao_invalida",
+    )
+    refused(
+        call(platform, "POST", "/api/v1/processos", ana, {**body, "especificacao": " "}),
+        422,
+        "especificacao_invalida",
+    )
     ok = {
         **body,
         "interessados": [
@@ -288,6 +299,33 @@ def test_the_lifecycle_and_every_refused_transition(platform, org):
     assert historia[6]["detalhes"]["motivo"] == "Aguardando parecer externo"
     assert {historia[2]["unidade"], historia[3]["unidade"]} == {"SMS", "SEFAZ"}
     assert historia[0]["usuario"] == "ana"
+
+
+def test_a_read_says_what_the_callers_unit_may_do_now_by_the_rules_that_refuse(platform, org):
+    """`acoes` comes from the same guards the commands refuse with: a front end shows the
+    buttons it lists and never copies a rule."""
+    p = gerar(platform, org["ana"], org)
+    path = f"/api/v1/processos/{p['id']}"
+
+    def acoes(quem: str) -> list[str]:
+        answer = call(platform, "GET", path, org[quem])
+        assert answer.status_code == 200, answer.text
+        return answer.json()["acoes"]
+
+    aberto = acoes("ana")
+    assert {"enviar", "concluir", "sobrestar", "incluir_documento"} <= set(aberto)
+    assert "reabrir" not in aberto and "remover_sobrestamento" not in aberto
+    assert "desanexar" not in aberto  # a full read knows it has no annexes
+    assert "enviar" not in acoes("bia")  # público, readable, but not open in SMS
+    motivo = {"motivo": "Aguardando parecer"}
+    assert call(platform, "POST", f"{path}/sobrestamento", org["ana"], motivo).status_code == 204
+    sobrestado = acoes("ana")
+    assert "remover_sobrestamento" in sobrestado and "enviar" not in sobrestado
+    refused(
+        call(platform, "POST", f"{path}/enviar", org["ana"], {"destinos": ["SMS"]}),
+        409,
+        "processo_sobrestado",
+    )
 
 
 def test_annexing_relating_and_their_refusals(platform, org):
@@ -518,6 +556,18 @@ def test_a_unit_with_open_processes_cannot_be_deactivated(platform, org):
     )
 
 
+def assert_matches_asyncapi(routing_key: str, event: dict) -> None:
+    """Validate a published event against its message in docs/asyncapi.json."""
+    from pathlib import Path
+
+    import jsonschema
+
+    document = json.loads((Path(__file__).parents[2] / "docs" / "asyncapi.json").read_text())
+    payload = document["components"]["messages"][routing_key]["payload"]
+    # The payload's $refs point at #/components/...: validate with the components beside it.
+    jsonschema.Draft7Validator({**payload, "components": document["components"]}).validate(event)
+
+
 def test_every_change_is_published_as_a_cloudevent(platform, org, settings):
     with kombu.Connection(settings.amqp_uri) as conn:
         exchange = kombu.Exchange("sempapel.eventos", type="topic", durable=True)
@@ -542,6 +592,8 @@ def test_every_change_is_published_as_a_cloudevent(platform, org, settings):
                 if body["subject"] == p["id"]:
                     events.append((message.delivery_info["routing_key"], body))
     assert [key for key, _ in events] == ["processo.gerado", "processo.enviado"]
+    for key, body in events:  # what is published is what the AsyncAPI document promises
+        assert_matches_asyncapi(key, body)
     gerado = events[0][1]
     assert gerado["specversion"] == "1.0" and gerado["type"] == "processo.gerado"
     assert gerado["municipio"] == CALDAS and gerado["source"] == "/sempapel/processos"

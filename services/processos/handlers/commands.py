@@ -142,10 +142,8 @@ def marcar(uow: UnidadeDeTrabalho, ator: Ator, referencia: str, texto: str | Non
 def sobrestar(
     uow: UnidadeDeTrabalho, ator: Ator, referencia: str, motivo: str, sobrestado: bool
 ) -> None:
-    if sobrestado:
-        _operar(uow, ator, referencia, lambda p: p.sobrestar(ator, motivo, _agora()))
-    else:
-        _operar(uow, ator, referencia, lambda p: p.remover_sobrestamento(ator, motivo, _agora()))
+    metodo = Processo.sobrestar if sobrestado else Processo.remover_sobrestamento
+    _operar(uow, ator, referencia, lambda p: metodo(p, ator, motivo, _agora()))
 
 
 def anexar(
@@ -166,12 +164,8 @@ def desanexar(uow: UnidadeDeTrabalho, ator: Ator, referencia: str, outro: str, m
 def relacionar(
     uow: UnidadeDeTrabalho, ator: Ator, referencia: str, outro: str, relacionar: bool
 ) -> None:
-    if relacionar:
-        _operar_dois(uow, ator, referencia, outro, lambda p, o: p.relacionar(o, ator, _agora()))
-    else:
-        _operar_dois(
-            uow, ator, referencia, outro, lambda p, o: p.remover_relacao(o, ator, _agora())
-        )
+    metodo = Processo.relacionar if relacionar else Processo.remover_relacao
+    _operar_dois(uow, ator, referencia, outro, lambda p, o: metodo(p, o, ator, _agora()))
 
 
 def dar_ciencia(uow: UnidadeDeTrabalho, ator: Ator, referencia: str) -> None:
@@ -182,10 +176,8 @@ def credenciar(
     uow: UnidadeDeTrabalho, ator: Ator, referencia: str, usuario: Usuario, conceder: bool
 ) -> None:
     """Grant (holder to another user), renounce (holder, self) or revoke (holder, another)."""
-    if conceder:
-        _operar(uow, ator, referencia, lambda p: p.conceder_credencial(ator, usuario, _agora()))
-    else:
-        _operar(uow, ator, referencia, lambda p: p.retirar_credencial(ator, usuario, _agora()))
+    metodo = Processo.conceder_credencial if conceder else Processo.retirar_credencial
+    _operar(uow, ator, referencia, lambda p: metodo(p, ator, usuario, _agora()))
 
 
 # What documentos tells
