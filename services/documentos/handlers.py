@@ -23,8 +23,11 @@ from services.chassis.event_consumer import registrar_evento
 from services.chassis.niveis_acesso import checar_hipotese, validar_nivel
 from services.chassis.outbox import record_event
 from services.chassis.tenant_session import UnitOfWork
-from services.documentos import conteudo, dominio
+from services.documentos import dominio
 from services.documentos.dominio import ASSINADO, CANCELADO, EDITAVEL, INCLUIDO
+from services.documentos.extracao import texto_de_html
+from services.documentos.formatos import FORMATOS, PERMITIDOS_PADRAO, exigir_formato, media_type
+from services.documentos.sanitizacao import sanitizar_html
 from services.documentos.tables import (
     assinatura,
     configuracao,
@@ -74,7 +77,7 @@ def proximo(session: Session, chave: str) -> int:
 def limites(session: Session, max_padrao: int) -> dict[str, Any]:
     row = session.execute(select(configuracao).where(configuracao.c.id == 1)).first()
     if row is None:
-        return {"max_bytes": max_padrao, "formatos": list(conteudo.PERMITIDOS_PADRAO)}
+        return {"max_bytes": max_padrao, "formatos": list(PERMITIDOS_PADRAO)}
     return {"max_bytes": row.max_bytes, "formatos": row.formatos.split(",")}
 
 
@@ -84,10 +87,10 @@ def ler_limites(uow: UnitOfWork, max_padrao: int) -> dict[str, Any]:
 
 
 def definir_limites(uow: UnitOfWork, max_bytes: int, formatos: list[str]) -> dict[str, Any]:
-    desconhecidos = set(formatos) - set(conteudo.FORMATOS)
+    desconhecidos = set(formatos) - set(FORMATOS)
     if desconhecidos or not formatos:
         raise DadosInvalidos(
-            f"Formatos: escolha entre {', '.join(sorted(conteudo.FORMATOS))}.",
+            f"Formatos: escolha entre {', '.join(sorted(FORMATOS))}.",
             code="formatos_invalidos",
         )
     if not 1 <= int(max_bytes) <= 10 * 1024**3:
@@ -275,7 +278,7 @@ def preparar_upload(
     chave = f"mun_{uow.tenant.ibge}/{agora:%Y/%m}/{upload_id}"
     with uow:
         config = limites(uow.session, max_padrao)
-        limpos["formato"] = conteudo.exigir_formato(prefixo, config["formatos"])  # or 415
+        limpos["formato"] = exigir_formato(prefixo, config["formatos"])  # or 415
         uow.session.execute(
             insert(upload_pendente).values(
                 id=upload_id,
@@ -295,7 +298,7 @@ def preparar_upload(
         "chave": chave,
         **config,
         "formato": formato,
-        "media_type": conteudo.media_type(formato),
+        "media_type": media_type(formato),
         "guarda_permanente": limpos["guarda_permanente"],  # the PUT sets the legal hold
     }
 
@@ -344,7 +347,7 @@ def confirmar_upload(
                 remetente=meta["remetente"],
                 objeto_chave=pendente.objeto_chave,
                 formato=formato,
-                media_type=conteudo.media_type(formato),
+                media_type=media_type(formato),
                 nome_arquivo=dominio.texto_limitado(
                     armazenado.get("nome_arquivo"), "nome_arquivo", 200
                 ),
@@ -407,7 +410,7 @@ def criar_interno(
         diretorio["tipos_documento"].get(str(dados.get("tipo_documento") or "")), "interno"
     )
     nivel, hipotese = _nivel(dados, diretorio)
-    html = conteudo.sanitizar_html(str(dados.get("conteudo") or ""))
+    html = sanitizar_html(str(dados.get("conteudo") or ""))
     if len(html) > MAX_HTML:
         raise DadosInvalidos("Conteúdo grande demais.", code="conteudo_grande_demais")
     destinatarios = [
@@ -459,7 +462,7 @@ def criar_interno(
         )
         row = _linha(session, doc_id)
         doc = _evento(session, ator, "incluido", doc_id, {}, row=row, assinantes=[])
-        _extraido(session, ator, doc_id, conteudo.texto_de_html(html), agora, row=row)
+        _extraido(session, ator, doc_id, texto_de_html(html), agora, row=row)
         uow.commit()
         return doc
 
@@ -470,7 +473,7 @@ def _sha(html: str) -> str:
 
 def editar_interno(uow: UnitOfWork, ator: Ator, doc_id: str, html: str) -> dict[str, Any]:
     """A new version; refused once signed (409) or from another unit (403)."""
-    html = conteudo.sanitizar_html(str(html or ""))
+    html = sanitizar_html(str(html or ""))
     if len(html) > MAX_HTML:
         raise DadosInvalidos("Conteúdo grande demais.", code="conteudo_grande_demais")
     with uow:
@@ -505,7 +508,7 @@ def editar_interno(uow: UnitOfWork, ator: Ator, doc_id: str, html: str) -> dict[
                 atualizado_em=agora,
             )
         )
-        doc = _extraido(session, ator, row.id, conteudo.texto_de_html(html), agora)
+        doc = _extraido(session, ator, row.id, texto_de_html(html), agora)
         uow.commit()
         return doc
 

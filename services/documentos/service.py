@@ -39,10 +39,11 @@ from services.chassis.tenant_session import (
     tenants_with_table,
 )
 from services.chassis.ttl_cache import TtlCacheProvider
-from services.documentos import conteudo, dominio, handlers
+from services.documentos import dominio, handlers
 from services.documentos.eventos import SOURCE
-from services.documentos.extracao import ExtratoresProvider
+from services.documentos.extracao import TextoIndisponivel
 from services.documentos.extracao_filho import MAXIMO_BYTES
+from services.documentos.extratores import ExtratoresProvider
 from services.documentos.tables import outbox, upload_pendente
 
 EXPECTED = SemPapelError
@@ -314,7 +315,7 @@ class DocumentosService(ProbedService):
         else:
             try:
                 texto = self.extratores.extrair(arquivo["formato"], arquivo["chave"])
-            except conteudo.TextoIndisponivel as exc:  # a store that is down is raised
+            except TextoIndisponivel as exc:  # a store that is down is raised
                 erro = str(exc) or "texto indisponível"
         uow = self.db.for_municipio(tenant.ibge)
         handlers.registrar_texto(uow, doc["id"], texto, erro, evento_recebido["id"])
