@@ -286,6 +286,33 @@ class Documento:
     # Including
 
     @classmethod
+    def _novo(
+        cls,
+        doc_id: str,
+        processo_id: str,
+        tipo: TipoDocumento,
+        numeros: Numeros,
+        unidade_id: str,
+        unidade_sigla: str | None,
+        ator: Ator,
+        agora: datetime,
+        **campos: Any,
+    ) -> Documento:
+        """A new document of `tipo`, numbered, made by `ator` in `unidade_id`."""
+        return cls(
+            id=doc_id,
+            processo_id=processo_id,
+            tipo_documento_id=tipo.id,
+            tipo_nome=tipo.nome,
+            unidade_id=unidade_id,
+            usuario_id=ator.usuario_id,
+            criado_em=agora,
+            atualizado_em=agora,
+            **tipo.numerado(numeros, unidade_sigla, agora.year),
+            **campos,
+        )
+
+    @classmethod
     def interno(
         cls,
         doc_id: str,
@@ -299,24 +326,23 @@ class Documento:
         """A document written in the editor: its first version, editable until signed;
         `html` sanitized, `texto` its text for search (recorded at once)."""
         html = exigir_tamanho_do_conteudo(html)
-        doc = cls(
-            id=doc_id,
-            processo_id=inclusao.processo_id,
+        doc = cls._novo(
+            doc_id,
+            inclusao.processo_id,
+            inclusao.tipo,
+            numeros,
+            ator.unidade_id or "",
+            inclusao.unidade_sigla,
+            ator,
+            agora,
             origem=INTERNO,
-            tipo_documento_id=inclusao.tipo.id,
-            tipo_nome=inclusao.tipo.nome,
+            situacao=EDITAVEL,
             nivel_acesso=inclusao.nivel_acesso,
             hipotese_legal_nome=inclusao.hipotese_legal,
-            unidade_id=ator.unidade_id or "",
-            usuario_id=ator.usuario_id,
-            situacao=EDITAVEL,
             destinatarios=list(inclusao.destinatarios),
             interessados=list(inclusao.interessados),
             formato="html",
             media_type="text/html",
-            criado_em=agora,
-            atualizado_em=agora,
-            **inclusao.tipo.numerado(numeros, inclusao.unidade_sigla, agora.year),
         )
         doc._nova_versao(html, 1)
         doc._registrar(DocumentoIncluido(), agora)
@@ -337,17 +363,19 @@ class Documento:
     ) -> Documento:
         """An uploaded file, stored: included as it is, in the unit that prepared it."""
         inclusao = upload.inclusao
-        doc = cls(
-            id=doc_id,
-            processo_id=upload.processo_id,
+        doc = cls._novo(
+            doc_id,
+            upload.processo_id,
+            tipo,
+            numeros,
+            upload.unidade_id,
+            unidade_sigla,
+            ator,
+            agora,
             origem=EXTERNO,
-            tipo_documento_id=tipo.id,
-            tipo_nome=tipo.nome,
+            situacao=INCLUIDO,
             nivel_acesso=inclusao.nivel_acesso,
             hipotese_legal_nome=inclusao.hipotese_legal,
-            unidade_id=upload.unidade_id,
-            usuario_id=ator.usuario_id,
-            situacao=INCLUIDO,
             data_documento=inclusao.data_documento,
             numero_externo=inclusao.numero_externo,
             remetente=inclusao.remetente,
@@ -357,9 +385,6 @@ class Documento:
             nome_arquivo=armazenado.nome_arquivo,
             tamanho=armazenado.tamanho,
             sha256=armazenado.sha256,
-            criado_em=agora,
-            atualizado_em=agora,
-            **tipo.numerado(numeros, unidade_sigla, agora.year),
         )
         doc._registrar(DocumentoIncluido(), agora)
         return doc

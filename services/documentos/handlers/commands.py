@@ -59,6 +59,23 @@ def _id() -> str:
     return uuid.uuid4().hex
 
 
+def _operar(
+    uow: UnidadeDeTrabalho,
+    ator: Ator,
+    doc_id: str,
+    acao: Callable[[Documento], object],
+    conteudo: bool = False,
+) -> dict[str, Any]:
+    """Load the document locked (`conteudo`: with its current HTML), act, save, commit;
+    the document as saved."""
+    with uow:
+        doc = uow.documentos.para_operar(doc_id, conteudo=conteudo)
+        acao(doc)
+        uow.documentos.salvar(doc, ator)
+        uow.commit()
+    return documento_no_evento(doc)
+
+
 def _html_do_editor(bruto: object) -> tuple[str, str]:
     """The editor's HTML sanitized, and its text for search. The limit is checked before
     sanitizing too, so nh3 never reads more than it."""
@@ -216,12 +233,7 @@ def editar(
     """A new version; refused once signed (409) or from another unit (403)."""
     legivel(leitura, contexto_de, ator, doc_id)
     html, texto = _html_do_editor(bruto)
-    with uow:
-        doc = uow.documentos.para_operar(doc_id)
-        doc.editar(ator, html, texto, _agora())
-        uow.documentos.salvar(doc, ator)
-        uow.commit()
-    return documento_no_evento(doc)
+    return _operar(uow, ator, doc_id, lambda doc: doc.editar(ator, html, texto, _agora()))
 
 
 # Signatures and cancelling
@@ -242,12 +254,13 @@ def assinar(
     cargo = validar_cargo(cargo)
     legivel(leitura, contexto_de, ator, doc_id)
     signatario = Signatario(confirmar_senha()["nome"], cargo, sigla)
-    with uow:
-        doc = uow.documentos.para_operar(doc_id, conteudo=True)
-        doc.assinar(ator, signatario, uow.tenant.ibge, _agora())
-        uow.documentos.salvar(doc, ator)
-        uow.commit()
-    return documento_no_evento(doc)
+    return _operar(
+        uow,
+        ator,
+        doc_id,
+        lambda doc: doc.assinar(ator, signatario, uow.tenant.ibge, _agora()),
+        conteudo=True,
+    )
 
 
 def cancelar(
@@ -260,12 +273,7 @@ def cancelar(
 ) -> dict[str, Any]:
     """The content stays stored; the document is no longer served as valid. Never deleted."""
     _, processo = legivel(leitura, contexto_de, ator, doc_id)
-    with uow:
-        doc = uow.documentos.para_operar(doc_id)
-        doc.cancelar(ator, motivo, processo, _agora())
-        uow.documentos.salvar(doc, ator)
-        uow.commit()
-    return documento_no_evento(doc)
+    return _operar(uow, ator, doc_id, lambda doc: doc.cancelar(ator, motivo, processo, _agora()))
 
 
 # Extracted text (for search)
