@@ -17,7 +17,8 @@ time over its pipes, one JSON line each way:
               when it leaves after this job (its memory grew past MEMORIA_MAXIMA_KIB)
 
 A job past its time limit, or a child that dies, costs that job only: the child
-is killed and the next job gets a new one.
+is killed and the next job gets a new one. The events that ask for extraction come
+through their own bounded queue consumer (`extracao_limitada`).
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ from typing import Any
 import eventlet.queue
 import structlog
 from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
 
+from services.chassis.config import Settings
 from services.chassis.errors import ArmazenamentoIndisponivel
+from services.chassis.event_consumer import EventConsumer
 from services.documentos import extracao
 
 TEMPO_MAXIMO = 60.0
@@ -157,8 +161,6 @@ class ExtratoresProvider(DependencyProvider):
     """The service's extraction children, started on first use and killed when it stops."""
 
     def setup(self) -> None:
-        from services.chassis.config import Settings
-
         settings = Settings.from_env()
         self.extratores = Extratores(settings.extracao_processos, settings.extracao_segundos)
 
@@ -170,3 +172,24 @@ class ExtratoresProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Extratores:
         return self.extratores
+
+
+class FilaDaExtracao(QueueConsumer):
+    """The extraction queue's own consumer, whose prefetch is the extraction bound.
+
+    nameko's shared consumer lets every queue hold max_workers messages: extraction
+    events took every worker and uploads' RPCs waited behind them until their timeout
+    (bench_documentos). With its own prefetch, extraction holds at most
+    SEMPAPEL_EXTRACAO_PROCESSOS workers and the rest stay free for requests.
+    """
+
+    @property
+    def prefetch_count(self) -> int:
+        return max(1, min(Settings.from_env().extracao_processos, self.container.max_workers - 1))
+
+
+class ConsumidorDaExtracao(EventConsumer):
+    queue_consumer = FilaDaExtracao()
+
+
+extracao_limitada = ConsumidorDaExtracao.decorator

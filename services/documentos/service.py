@@ -17,12 +17,11 @@ import base64
 from datetime import timedelta
 from typing import Any
 
-from nameko.messaging import QueueConsumer
 from nameko.timer import timer
 
 from services.chassis.config import Settings
 from services.chassis.errors import SemPapelError
-from services.chassis.event_consumer import EventConsumer, tenant_do_evento
+from services.chassis.event_consumer import tenant_do_evento
 from services.chassis.object_store import SNIFF_BYTES, ObjectStoreProvider
 from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
@@ -32,34 +31,13 @@ from services.chassis.tenant import validar_ibge
 from services.chassis.tenant_session import TenantDatabase
 from services.chassis.ttl_cache import TtlCacheProvider
 from services.documentos.events import SOURCE
-from services.documentos.extratores import ExtratoresProvider
+from services.documentos.extratores import ExtratoresProvider, extracao_limitada
 from services.documentos.handlers import commands, reads, snapshots
 from services.documentos.repository import REPOSITORIOS
 from services.documentos.tables import outbox
 
 EXPECTED = SemPapelError
 ABANDONO = timedelta(hours=1)  # an upload not confirmed within this is an orphan
-
-
-class FilaDaExtracao(QueueConsumer):
-    """The extraction queue's own consumer, whose prefetch is the extraction bound.
-
-    nameko's shared consumer lets every queue hold max_workers messages: extraction
-    events took every worker and uploads' RPCs waited behind them until their timeout
-    (bench_documentos). With its own prefetch, extraction holds at most
-    SEMPAPEL_EXTRACAO_PROCESSOS workers and the rest stay free for requests.
-    """
-
-    @property
-    def prefetch_count(self) -> int:
-        return max(1, min(Settings.from_env().extracao_processos, self.container.max_workers - 1))
-
-
-class ConsumidorDaExtracao(EventConsumer):
-    queue_consumer = FilaDaExtracao()
-
-
-extracao = ConsumidorDaExtracao.decorator
 
 
 class DocumentosService(ProbedService):
@@ -243,7 +221,7 @@ class DocumentosService(ProbedService):
 
     # Text for search, in the background
 
-    @extracao("documentos.extracao", "documento.incluido")
+    @extracao_limitada("documentos.extracao", "documento.incluido")
     def extrair_texto(self, evento_recebido: dict[str, Any]) -> None:
         """Uploaded files' text, off the upload's path (see `commands.extrair_texto`)."""
         ibge = tenant_do_evento(evento_recebido).ibge
