@@ -346,7 +346,7 @@ class Documento:
         )
         doc._nova_versao(html, 1)
         doc._registrar(DocumentoIncluido(), agora)
-        doc._registrar_texto(texto, None, agora)
+        doc.registrar_texto(texto, None)
         return doc
 
     @classmethod
@@ -397,7 +397,7 @@ class Documento:
         self._exigir("editar", ator, SEM_CONTEXTO)
         self._nova_versao(html, (self.versao_atual or 0) + 1)
         self.atualizado_em = agora
-        self._registrar_texto(texto, None, agora)
+        self.registrar_texto(texto, None)
 
     def assinar(
         self, ator: Ator, signatario: Signatario, ibge: str, agora: datetime
@@ -444,12 +444,9 @@ class Documento:
         self.situacao, self.cancelado_motivo, self.cancelado_em = CANCELADO, motivo, agora
         self._registrar(DocumentoCancelado(motivo), agora)
 
-    def registrar_texto(self, texto: str | None, erro: str | None, agora: datetime) -> None:
-        """What extraction gave (the text) or why it failed (`erro`), for search."""
-        self._registrar_texto(texto, erro, agora)
-
-    def _registrar_texto(self, texto: str | None, erro: str | None, agora: datetime) -> None:
-        # The text changes, the record does not: `atualizado_em` stays.
+    def registrar_texto(self, texto: str | None, erro: str | None) -> None:
+        """What extraction gave (the text) or why it failed (`erro`), for search. The text
+        changes, the record does not: `atualizado_em` stays."""
         self.texto = texto
         self.eventos.append(TextoExtraido(FALHOU if erro else EXTRAIDO, erro))
 

@@ -438,6 +438,19 @@ def test_cancelling_refusals():
     assert codigo(externo().cancelar, ANA, longo, contexto(), AGORA) == "motivo_longo"
 
 
+# -- extracted text -------------------------------------------------------------------
+
+
+def test_extracted_text_or_why_it_failed_is_recorded_without_touching_the_record():
+    doc = externo()
+    doc.eventos.clear()
+    doc.registrar_texto(None, "PDF cifrado (protegido por senha)")
+    assert doc.eventos == [TextoExtraido("falhou", "PDF cifrado (protegido por senha)")]
+    assert (doc.texto, doc.atualizado_em, doc.situacao) == (None, AGORA, INCLUIDO)
+    doc.registrar_texto("Ofício nº 12", None)
+    assert doc.eventos[-1] == TextoExtraido("extraido", None) and doc.texto == "Ofício nº 12"
+
+
 # -- the guards and the commands agree -------------------------------------------------
 
 

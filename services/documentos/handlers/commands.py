@@ -288,7 +288,7 @@ def registrar_texto(
         doc = uow.documentos.para_operar(doc_id)  # the text changes, the record does not
         if not uow.documentos.registrar_evento_recebido(evento_id):
             return
-        doc.registrar_texto(texto, erro, _agora())
+        doc.registrar_texto(texto, erro)
         uow.documentos.salvar(doc, SISTEMA)
         uow.commit()
 
