@@ -12,7 +12,7 @@ process imports no service code:
 
 `indexar` generates `processos` processes and `documentos` documents in the
 shapes their events carry (`services/processos/events.py`,
-`services/documentos/eventos.py`): Portuguese administrative text from a
+`services/documentos/events.py`): Portuguese administrative text from a
 vocabulary by subject (the process type's area and the generating unit's),
 Zipf-weighted, stop words included; document bodies of 150 to 450 words with
 the municipality's letterhead, interested parties with valid CPFs, process
@@ -75,7 +75,7 @@ from services.chassis.events import EXCHANGE
 from services.chassis.outbox import OutboxRelay, cloud_event
 from services.chassis.tenant import schema_for
 from services.chassis.tenant_session import TenantEngines
-from services.documentos import eventos as doc_eventos
+from services.documentos import events as doc_eventos
 from services.processos import events as proc_eventos
 from services.processos import nup
 

@@ -1,4 +1,4 @@
-"""The extraction child: `python -m services.documentos.extracao_filho` (see extracao.py).
+"""The extraction child: `python -m services.documentos.extracao_filho` (see extratores.py).
 
 It reads one JSON job a line from stdin, reads the object from the store itself
 into a seekable file, extracts its text and writes one JSON answer a line. It
@@ -19,7 +19,7 @@ import tempfile
 from typing import Any, BinaryIO
 
 from services.chassis.errors import ArmazenamentoIndisponivel
-from services.documentos import conteudo
+from services.documentos import extracao
 
 PRIORIDADE = 10  # nice: extraction yields the CPU to the services answering requests
 MEMORIA_MAXIMA_KIB = 512 * 1024
@@ -50,7 +50,7 @@ def _ler_objeto(store: Any, chave: str) -> BinaryIO:
         for pedaco in store.stream(chave):
             lidos += len(pedaco)
             if lidos > MAXIMO_BYTES:
-                raise conteudo.TextoIndisponivel("arquivo grande demais para extração")
+                raise extracao.TextoIndisponivel("arquivo grande demais para extração")
             if copia is None and lidos > EM_MEMORIA_BYTES:
                 copia = tempfile.TemporaryFile()
                 copia.writelines(pedacos)
@@ -76,10 +76,10 @@ def _ler_objeto(store: Any, chave: str) -> BinaryIO:
 def _responder(store: Any, trabalho: dict[str, Any]) -> dict[str, Any]:
     try:
         with _ler_objeto(store, trabalho["chave"]) as arquivo:
-            return {"texto": conteudo.extrair_texto(trabalho["formato"], arquivo)}
+            return {"texto": extracao.extrair_texto(trabalho["formato"], arquivo)}
     except ArmazenamentoIndisponivel as exc:
         return {"armazenamento": repr(exc.__cause__ or exc)}
-    except conteudo.TextoIndisponivel as exc:
+    except extracao.TextoIndisponivel as exc:
         return {"erro": str(exc) or "texto indisponível"}
     except Exception as exc:  # noqa: BLE001 - the store's own errors (no such key...)
         return {"erro": f"objeto ilegível ({type(exc).__name__}: {str(exc)[:200]})"}

@@ -1,4 +1,7 @@
-"""Request and response shapes of the documents API."""
+"""Request and response shapes of the documents API.
+
+Shapes only: limits and rules (lengths, counts, sizes, which formats) are the domain's
+(`services/documentos/domain.py`), stated once there and refused with their own codes."""
 
 from __future__ import annotations
 
@@ -54,25 +57,25 @@ class Documento(BaseModel):
 
 
 class DocumentoInterno(Strict):
-    tipo_documento: str = Field(min_length=1, max_length=32, description="id do tipo")
-    conteudo: str = Field(max_length=2_000_000, description="HTML do editor (será sanitizado)")
+    tipo_documento: str = Field(description="id do tipo")
+    conteudo: str = Field(description="HTML do editor (será sanitizado)")
     nivel_acesso: Nivel = "publico"
-    hipotese_legal: str | None = Field(default=None, max_length=200)
-    destinatarios: list[str] = Field(default_factory=list, max_length=100)
-    interessados: list[str] = Field(default_factory=list, max_length=100)
+    hipotese_legal: str | None = Field(default=None, description="nome; restrito e sigiloso")
+    destinatarios: list[str] = Field(default_factory=list)
+    interessados: list[str] = Field(default_factory=list)
 
 
 class Edicao(Strict):
-    conteudo: str = Field(max_length=2_000_000)
+    conteudo: str = Field(description="HTML do editor (será sanitizado)")
 
 
 class Assinatura(Strict):
     senha: str = Field(min_length=1, max_length=1024)
-    cargo: str = Field(min_length=1, max_length=120, examples=["Secretária de Administração"])
+    cargo: str = Field(examples=["Secretária de Administração"])
 
 
 class Cancelamento(Strict):
-    motivo: str = Field(min_length=1, max_length=500)
+    motivo: str
 
 
 class UrlDownload(BaseModel):
@@ -101,7 +104,5 @@ class Conferencia(BaseModel):
 
 
 class Limites(Strict):
-    max_bytes: int = Field(ge=1, le=10 * 1024**3)
-    formatos: list[Literal["pdf", "png", "jpeg", "txt", "odt", "ods", "docx", "xlsx"]] = Field(
-        min_length=1
-    )
+    max_bytes: int = Field(description="tamanho máximo de um arquivo, em bytes")
+    formatos: list[Literal["pdf", "png", "jpeg", "txt", "odt", "ods", "docx", "xlsx"]]

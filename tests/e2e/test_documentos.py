@@ -292,7 +292,8 @@ def test_database_failure_after_the_object_leaves_no_visible_document(
 
     from services.chassis.object_store import ObjectStore
     from services.chassis.tenant_session import TenantEngines
-    from services.documentos import handlers, service
+    from services.documentos import repository
+    from services.documentos.handlers import commands
 
     pid = processo(platform, org)
     before = objects(bucket, settings)
@@ -300,7 +301,7 @@ def test_database_failure_after_the_object_leaves_no_visible_document(
     def db_down(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("servidor caiu"))
 
-    monkeypatch.setattr(handlers, "proximo", db_down)
+    monkeypatch.setattr(repository, "proximo", db_down)
     answer = upload(platform, org, pid, PDF)
     refused(answer, 503, "banco_indisponivel")
     monkeypatch.undo()
@@ -308,7 +309,7 @@ def test_database_failure_after_the_object_leaves_no_visible_document(
     assert listed == []
     orphans = objects(bucket, settings) - before
     assert len(orphans) == 1  # stored, never recorded: the sweep's job
-    removed = service.varrer_abandonados(
+    removed = commands.varrer_abandonados(
         TenantEngines(engine), ObjectStore.from_settings(settings), timedelta(0)
     )
     assert removed >= 1
@@ -574,7 +575,7 @@ def test_text_is_extracted_in_the_background(platform, org, engine):
     # reads where the file is: no second extraction.
     from services.chassis.tenant import Tenant
     from services.chassis.tenant_session import TenantEngines
-    from services.documentos.handlers import para_extrair
+    from services.documentos.handlers.reads import para_extrair
 
     [(evento,)] = rows(
         engine,

@@ -1,4 +1,5 @@
-"""Document content: recognition by first bytes, editor HTML sanitizing, text for search."""
+"""Document content: recognition by first bytes (formatos), editor HTML sanitizing
+(sanitizacao), text for search (extracao) and the extraction children (extratores)."""
 
 from __future__ import annotations
 
@@ -19,21 +20,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.chassis.errors import ArmazenamentoIndisponivel, TipoNaoSuportado
-from services.documentos import conteudo
-from services.documentos.conteudo import (
-    FORMATOS,
+from services.documentos import extracao, formatos
+from services.documentos.extracao import (
     LIMITE_TEXTO,
-    PERMITIDOS_PADRAO,
     TextoIndisponivel,
-    exigir_formato,
     extrair_texto,
-    media_type,
-    reconhecer,
-    sanitizar_html,
     texto_de_html,
 )
-from services.documentos.extracao import Extratores, ProcessoExtrator
 from services.documentos.extracao_filho import _responder
+from services.documentos.extratores import Extratores, ProcessoExtrator
+from services.documentos.formatos import (
+    FORMATOS,
+    PERMITIDOS_PADRAO,
+    exigir_formato,
+    media_type,
+    reconhecer,
+)
+from services.documentos.sanitizacao import sanitizar_html
 
 # --------------------------------------------------------------------------------------
 # Fixtures, all built here
@@ -303,7 +306,7 @@ def test_executables_html_and_plain_zip_are_refused_naming_what_they_are(dados, 
     assert erro.value.status == 415
     assert erro.value.code == "formato_nao_permitido"
     assert erro.value.details == {"formato": formato, "permitidos": list(PERMITIDOS_PADRAO)}
-    assert conteudo.DESCRICOES[formato] in erro.value.message
+    assert formatos.DESCRICOES[formato] in erro.value.message
     assert "Formatos aceitos: PDF, PNG, JPEG, TXT, ODT, ODS, DOCX, XLSX." in erro.value.message
 
 
@@ -397,7 +400,7 @@ def test_docx_written_with_data_descriptors_is_recognised():
     dados = docx(stream=SoEscrita())
     with zipfile.ZipFile(io.BytesIO(dados)) as z:
         assert all(info.flag_bits & 0x08 for info in z.infolist())
-    nomes = [entrada.nome for entrada in conteudo._entradas_zip(dados)]
+    nomes = [entrada.nome for entrada in formatos._entradas_zip(dados)]
     assert nomes == ["[Content_Types].xml", "_rels/.rels", "word/document.xml"]
     assert reconhecer(dados) == "docx"
     assert "Atenciosamente." in extrair_texto("docx", dados)
@@ -426,8 +429,8 @@ def test_every_prefix_of_a_docx_is_handled():
 @settings(max_examples=300)
 def test_recognition_never_raises(dados):
     resultado = reconhecer(dados)
-    assert resultado is None or resultado in conteudo.DESCRICOES
-    assert reconhecer(b"PK\x03\x04" + dados) in conteudo.DESCRICOES
+    assert resultado is None or resultado in formatos.DESCRICOES
+    assert reconhecer(b"PK\x03\x04" + dados) in formatos.DESCRICOES
 
 
 # --------------------------------------------------------------------------------------
@@ -638,8 +641,8 @@ def test_a_pdf_without_end_marker_is_refused_before_the_parser_walks_it():
     dados = pdf_com_texto("Ofício nº 12/2024")
     fim = dados.rindex(b"%%EOF")
     partido = dados[:fim] + b"%%EOF" + b" " * (1024 * 1024 - 3)  # "%%" | "EOF" + spaces
-    assert conteudo._tem_fim_de_pdf(io.BytesIO(partido))
-    assert not conteudo._tem_fim_de_pdf(io.BytesIO(partido.replace(b"%%EOF", b"%%EOX")))
+    assert extracao._tem_fim_de_pdf(io.BytesIO(partido))
+    assert not extracao._tem_fim_de_pdf(io.BytesIO(partido.replace(b"%%EOF", b"%%EOX")))
     # Bytes after the marker (seen in real files) do not stop the extraction.
     assert extrair_texto("pdf", dados + b"\r\n" + b"\x00" * 2000) == "Ofício nº 12/2024"
 
@@ -724,7 +727,7 @@ def test_zip_bomb_entry_is_refused_by_its_declared_size():
 
 @pytest.mark.parametrize(("formato", "construtor"), [("xlsx", xlsx), ("ods", ods), ("odt", odt)])
 def test_entry_size_limit_applies_to_every_zip_format(monkeypatch, formato, construtor):
-    monkeypatch.setattr(conteudo, "LIMITE_ENTRADA_ZIP", 100)
+    monkeypatch.setattr(extracao, "LIMITE_ENTRADA_ZIP", 100)
     with pytest.raises(TextoIndisponivel, match="limite"):
         extrair_texto(formato, construtor())
 
@@ -737,7 +740,7 @@ def test_text_is_truncated_at_the_limit():
 
 
 def test_structured_extraction_stops_at_the_limit(monkeypatch):
-    monkeypatch.setattr(conteudo, "LIMITE_TEXTO", 30)
+    monkeypatch.setattr(extracao, "LIMITE_TEXTO", 30)
     paragrafos = "".join(f"<w:p><w:r><w:t>parágrafo {n}</w:t></w:r></w:p>" for n in range(1000))
     documento = f"<w:document {W}><w:body>{paragrafos}</w:body></w:document>"
     assert extrair_texto("docx", docx(documento)) == "parágrafo 0\nparágrafo 1\nparágr"
@@ -777,7 +780,7 @@ def test_property_only_texto_indisponivel_escapes(formato, dados):
 
 
 # --------------------------------------------------------------------------------------
-# 4. The extraction children (services/documentos/extracao.py)
+# 4. The extraction children (services/documentos/extratores.py)
 # --------------------------------------------------------------------------------------
 
 # A stand-in child speaking the extraction protocol: its answer depends on the format.

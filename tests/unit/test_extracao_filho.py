@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.chassis.errors import ArmazenamentoIndisponivel
-from services.documentos import conteudo, extracao_filho
+from services.documentos import extracao, extracao_filho
 
 
 class Loja:
@@ -37,5 +37,5 @@ def test_a_store_failing_mid_object_is_unavailable_and_too_large_is_no_text(monk
     with pytest.raises(ArmazenamentoIndisponivel):
         extracao_filho._ler_objeto(Loja([b"01234567"], ConnectionResetError()), "k")
     monkeypatch.setattr(extracao_filho, "MAXIMO_BYTES", 6)
-    with pytest.raises(conteudo.TextoIndisponivel):
+    with pytest.raises(extracao.TextoIndisponivel):
         extracao_filho._ler_objeto(Loja([b"0123", b"4567"]), "k")
