@@ -150,27 +150,6 @@ class Settings(EnvSettings):
         "uploads declaring at most this many bytes go in one PUT (held whole meanwhile)",
         int,
     )
-    upload_max_bytes: int = _setting(
-        "SEMPAPEL_UPLOAD_MAX_BYTES",
-        104_857_600,
-        "default largest document upload per municipality (each can lower or raise it)",
-        int,
-    )
-    presigned_seconds: int = _setting(
-        "SEMPAPEL_PRESIGNED_SECONDS", 300, "lifetime of presigned download URLs", int
-    )
-    extracao_processos: int = _setting(
-        "SEMPAPEL_EXTRACAO_PROCESSOS",
-        2,
-        "documentos: text extraction child processes (and events in flight) per service process",
-        int,
-    )
-    extracao_segundos: float = _setting(
-        "SEMPAPEL_EXTRACAO_SEGUNDOS",
-        60.0,
-        "documentos: time limit of one file's text extraction (the child is killed past it)",
-        float,
-    )
     log_format: str = _setting(
         "SEMPAPEL_LOG_FORMAT", "auto", "json, console, or auto (json unless on a terminal)"
     )

@@ -38,10 +38,10 @@ import structlog
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 
-from services.chassis.config import Settings
 from services.chassis.errors import ArmazenamentoIndisponivel
 from services.chassis.event_consumer import EventConsumer
 from services.documentos import extracao
+from services.documentos.settings import DocumentosSettings
 
 TEMPO_MAXIMO = 60.0
 PIPE_BYTES = 1024 * 1024  # the answer (up to LIMITE_TEXTO characters) in few reads
@@ -161,7 +161,7 @@ class ExtratoresProvider(DependencyProvider):
     """The service's extraction children, started on first use and killed when it stops."""
 
     def setup(self) -> None:
-        settings = Settings.from_env()
+        settings = DocumentosSettings.from_env()
         self.extratores = Extratores(settings.extracao_processos, settings.extracao_segundos)
 
     def stop(self) -> None:
@@ -183,9 +183,13 @@ class FilaDaExtracao(QueueConsumer):
     SEMPAPEL_EXTRACAO_PROCESSOS workers and the rest stay free for requests.
     """
 
+    def setup(self) -> None:
+        self._extracoes = DocumentosSettings.from_env().extracao_processos
+        super().setup()
+
     @property
     def prefetch_count(self) -> int:
-        return max(1, min(Settings.from_env().extracao_processos, self.container.max_workers - 1))
+        return max(1, min(self._extracoes, self.container.max_workers - 1))
 
 
 class ConsumidorDaExtracao(EventConsumer):

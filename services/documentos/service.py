@@ -19,7 +19,6 @@ from typing import Any
 
 from nameko.timer import timer
 
-from services.chassis.config import Settings
 from services.chassis.errors import SemPapelError
 from services.chassis.event_consumer import tenant_do_evento
 from services.chassis.object_store import SNIFF_BYTES, ObjectStoreProvider
@@ -27,6 +26,7 @@ from services.chassis.outbox import OutboxRelayer
 from services.chassis.probed_service import ProbedService
 from services.chassis.rpc_client import ServiceRpc
 from services.chassis.rpc_entrypoint import rpc
+from services.chassis.settings_provider import SettingsProvider
 from services.chassis.tenant import validar_ibge
 from services.chassis.tenant_session import TenantDatabase
 from services.chassis.ttl_cache import TtlCacheProvider
@@ -34,6 +34,7 @@ from services.documentos.events import SOURCE
 from services.documentos.extratores import ExtratoresProvider, extracao_limitada
 from services.documentos.handlers import commands, reads, snapshots
 from services.documentos.repository import REPOSITORIOS
+from services.documentos.settings import DocumentosSettings
 from services.documentos.tables import outbox
 
 EXPECTED = SemPapelError
@@ -47,6 +48,7 @@ class DocumentosService(ProbedService):
     diretorios = TtlCacheProvider("catalog_cache_seconds")  # tenancy.diretorio() by IBGE
     store = ObjectStoreProvider()
     extratores = ExtratoresProvider()
+    settings = SettingsProvider(DocumentosSettings)
     tenancy = ServiceRpc("tenancy")
     processos = ServiceRpc("processos")
     auth = ServiceRpc("auth")
@@ -73,7 +75,7 @@ class DocumentosService(ProbedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def limites(self) -> dict[str, Any]:
-        return reads.ler_limites(self.db.reading(), Settings.from_env().upload_max_bytes)
+        return reads.ler_limites(self.db.reading(), self.settings.upload_max_bytes)
 
     @rpc(expected_exceptions=EXPECTED)
     def definir_limites(self, max_bytes: int, formatos: list[str]) -> dict[str, Any]:
@@ -96,7 +98,7 @@ class DocumentosService(ProbedService):
             self._diretorio_com(metadados.get("tipo_documento")),
             dict(metadados),
             base64.b64decode(prefixo_b64)[:SNIFF_BYTES],
-            Settings.from_env().upload_max_bytes,
+            self.settings.upload_max_bytes,
         )
 
     @rpc(expected_exceptions=EXPECTED)
@@ -184,7 +186,7 @@ class DocumentosService(ProbedService):
             self.store,
             self.call.ator,
             doc_id,
-            Settings.from_env().presigned_seconds,
+            self.settings.presigned_seconds,
         )
 
     # Signatures and cancelling

@@ -17,6 +17,7 @@ from minio import Minio
 from sqlalchemy import text
 
 from services.chassis.object_store import ClienteS3
+from services.documentos.settings import DocumentosSettings
 from services.gateway.settings import GatewaySettings
 
 ITUMBIARA, LUZIANIA = "5211503", "5212501"
@@ -672,12 +673,12 @@ def test_extraction_holds_at_most_its_own_workers_and_uploads_go_on_meanwhile(
     try:
         pid = processo(platform, org)
         ids = []
-        for n in range(settings.extracao_processos + 4):
+        for n in range(DocumentosSettings.from_env().extracao_processos + 4):
             answer = upload(platform, org, pid, f"Documento {n}.".encode(), f"n{n}.txt")
             assert answer.status_code == 201, answer.text
             ids.append(answer.json()["id"])
         eventlet.sleep(1)  # time for every event to reach documentos, were it let through
-        assert maximo[0] == settings.extracao_processos
+        assert maximo[0] == DocumentosSettings.from_env().extracao_processos
     finally:
         solta.send()
         provider.extratores.extrair = real

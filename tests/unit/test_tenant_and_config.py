@@ -85,7 +85,7 @@ def test_each_service_declares_its_own_settings_and_the_platform_lists_them_all(
     classes = settings_classes()
     assert classes[0] is Settings
     owners = {cls.__module__.split(".")[1] for cls in classes[1:]}
-    assert {"auth", "busca", "gateway", "tenancy"} <= owners
+    assert {"auth", "busca", "documentos", "gateway", "tenancy"} <= owners
     names = {env for env, _, _ in describe()}
     assert {"SEMPAPEL_LOCKOUT_SECONDS", "SEMPAPEL_BUSCA_BACKEND", "SEMPAPEL_CORS_ORIGINS"} <= names
     platform = {f.metadata["env"] for f in fields(Settings)}
