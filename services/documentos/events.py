@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from services.chassis.ator import Ator
-from services.chassis.events import EventCatalog, EventType
+from services.chassis.events import catalog_of_facts
 from services.documentos import domain
 
 SOURCE = "/sempapel/documentos"
@@ -75,23 +75,9 @@ class EventoDocumento(BaseModel):
     texto: str | None = Field(default=None, description="texto extraído (texto_extraido)")
 
 
-def resumo(fato: type[domain.Evento]) -> str:
-    """A fact's docstring, in one line: its summary in the AsyncAPI document."""
-    return " ".join((fato.__doc__ or "").split())
-
-
-def _modelo(fato: type[domain.Evento]) -> type[EventoDocumento]:
-    return create_model(
-        f"Dados{fato.__name__}",
-        __base__=EventoDocumento,
-        __doc__=resumo(fato),
-        detalhes=(fato, Field(description="o que a operação fez")),
-    )
-
-
-MODELOS: dict[type[domain.Evento], type[EventoDocumento]] = {
-    fato: _modelo(fato) for fato in domain.EVENTOS
-}
+FATOS = catalog_of_facts(SOURCE, "documento", EventoDocumento, domain.EVENTOS)
+MODELOS = FATOS.models
+CATALOGO = FATOS.catalog
 
 
 def routing_key(fato: domain.Evento) -> str:
@@ -160,11 +146,3 @@ def documento_no_evento(d: domain.Documento) -> dict[str, Any]:
         "assinantes": [assinante_no_evento(a) for a in d.assinaturas],
         "criado_em": d.criado_em.isoformat(),
     }
-
-
-CATALOGO = EventCatalog(
-    source=SOURCE,
-    tipos=tuple(
-        EventType(f"documento.{fato.tipo}", resumo(fato), MODELOS[fato]) for fato in domain.EVENTOS
-    ),
-)

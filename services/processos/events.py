@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from services.chassis.ator import Ator
-from services.chassis.events import EventCatalog, EventType
+from services.chassis.events import catalog_of_facts
 from services.processos import domain
 
 SOURCE = "/sempapel/processos"
@@ -64,23 +64,9 @@ class EventoProcesso(BaseModel):
     detalhes: dict[str, Any] = Field(description="o que a operação fez")
 
 
-def resumo(fato: type[domain.Evento]) -> str:
-    """A fact's docstring, in one line: its summary in the AsyncAPI document."""
-    return " ".join((fato.__doc__ or "").split())
-
-
-def _modelo(fato: type[domain.Evento]) -> type[EventoProcesso]:
-    return create_model(
-        f"Dados{fato.__name__}",
-        __base__=EventoProcesso,
-        __doc__=resumo(fato),
-        detalhes=(fato, Field(description="o que a operação fez")),
-    )
-
-
-MODELOS: dict[type[domain.Evento], type[EventoProcesso]] = {
-    fato: _modelo(fato) for fato in domain.EVENTOS
-}
+FATOS = catalog_of_facts(SOURCE, "processo", EventoProcesso, domain.EVENTOS)
+MODELOS = FATOS.models
+CATALOGO = FATOS.catalog
 
 
 def routing_key(fato: domain.Evento) -> str:
@@ -120,11 +106,3 @@ def processo_no_evento(p: domain.Processo) -> dict[str, Any]:
         "criado_em": p.criado_em.isoformat() if p.criado_em else "",
         "atualizado_em": p.atualizado_em.isoformat() if p.atualizado_em else "",
     }
-
-
-CATALOGO = EventCatalog(
-    source=SOURCE,
-    tipos=tuple(
-        EventType(f"processo.{fato.tipo}", resumo(fato), MODELOS[fato]) for fato in domain.EVENTOS
-    ),
-)
