@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from services.chassis.ator import Ator
-from services.chassis.errors import Conflito, DadosInvalidos, NaoEncontrado, SemPapelError
+from services.chassis.errors import Conflito, DadosInvalidos, NaoEncontrado
 from services.chassis.niveis_acesso import (
     checar_hipotese,
     mais_restritivo,
@@ -360,7 +360,7 @@ class Processo:
 
     # What the caller's unit may do now
 
-    def recusa(self, acao: str, ator: Ator) -> SemPapelError | None:
+    def recusa(self, acao: str, ator: Ator) -> Recusa | None:
         """Why `ator` may not take `acao` on this process now, or None when it may."""
         return _REGRAS[acao](self, ator)
 
@@ -370,7 +370,7 @@ class Processo:
     def _exigir(self, acao: str, ator: Ator) -> str:
         recusa = _REGRAS[acao](self, ator)
         if recusa is not None:
-            raise recusa
+            raise recusa.erro()
         return ator.unidade_id or ""
 
     def _registrar(self, evento: Evento, agora: datetime) -> None:
@@ -523,7 +523,7 @@ class Processo:
             raise Conflito("O processo já está anexado a outro.", code="processo_ja_anexado")
         _exigir_aberto_em(anexado, unidade_id)
         if anexado.sobrestado:
-            raise _recusa_sobrestado()
+            raise _recusa_sobrestado().erro()
         anexado.principal_id = self.id
         for no in anexado.unidades.values():
             if no.situacao in (ABERTO, NAO_RECEBIDO):
@@ -587,7 +587,7 @@ class Processo:
         """A holder renounces their own credential or revokes another's; never the last."""
         recusa = _nao_sigiloso(self)
         if recusa is not None:
-            raise recusa
+            raise recusa.erro()
         if usuario.id not in self.credenciados:
             raise Conflito("O usuário não tem credencial.", code="credencial_inexistente")
         self._exigir("retirar_credencial", ator)
@@ -648,34 +648,46 @@ def nivel_efetivo(proprio: str, documentos: Iterable[str]) -> str:
     return mais_restritivo([proprio, *documentos])
 
 
+@dataclass(frozen=True)
+class Recusa:
+    """Why an action is refused now: the code and message of the 409 a command answers.
+    Plain data, made cheaply: a read lists the actions of every guard that passes."""
+
+    message: str
+    code: str
+
+    def erro(self) -> Conflito:
+        return Conflito(self.message, code=self.code)
+
+
 # -- the guards: one per action, each rule stated once ------------------------------
 
 
 def exigir_unidade(ator: Ator) -> str:
     recusa = _sem_unidade(ator)
     if recusa is not None:
-        raise recusa
+        raise recusa.erro()
     return ator.unidade_id or ""
 
 
-def _sem_unidade(ator: Ator) -> SemPapelError | None:
+def _sem_unidade(ator: Ator) -> Recusa | None:
     if not ator.unidade_id:
-        return Conflito(
+        return Recusa(
             "Escolha a unidade atual antes de operar processos.", code="unidade_nao_escolhida"
         )
     return None
 
 
-def _anexado(p: Processo) -> SemPapelError | None:
+def _anexado(p: Processo) -> Recusa | None:
     if p.principal_id is not None:
-        return Conflito("Processo anexado: opere pelo processo principal.", code="processo_anexado")
+        return Recusa("Processo anexado: opere pelo processo principal.", code="processo_anexado")
     return None
 
 
-def _nao_aberto(p: Processo, unidade_id: str | None) -> SemPapelError | None:
+def _nao_aberto(p: Processo, unidade_id: str | None) -> Recusa | None:
     situacao = p.situacao_em(unidade_id)
     if situacao == NAO_RECEBIDO:
-        return Conflito(
+        return Recusa(
             "Receba o processo antes de operá-lo nesta unidade.", code="processo_nao_recebido"
         )
     if situacao != ABERTO:
@@ -683,17 +695,17 @@ def _nao_aberto(p: Processo, unidade_id: str | None) -> SemPapelError | None:
     return None
 
 
-def _recusa_nao_aberto() -> Conflito:
-    return Conflito(
+def _recusa_nao_aberto() -> Recusa:
+    return Recusa(
         "O processo não está aberto na sua unidade.", code="processo_nao_aberto_na_unidade"
     )
 
 
-def _recusa_sobrestado() -> Conflito:
-    return Conflito("O processo está sobrestado.", code="processo_sobrestado")
+def _recusa_sobrestado() -> Recusa:
+    return Recusa("O processo está sobrestado.", code="processo_sobrestado")
 
 
-def _operavel(p: Processo, a: Ator) -> SemPapelError | None:
+def _operavel(p: Processo, a: Ator) -> Recusa | None:
     """A unit is chosen, the process is not annexed, and it is open (received) there."""
     return _sem_unidade(a) or _anexado(p) or _nao_aberto(p, a.unidade_id)
 
@@ -701,120 +713,120 @@ def _operavel(p: Processo, a: Ator) -> SemPapelError | None:
 def _exigir_aberto_em(p: Processo, unidade_id: str) -> None:
     recusa = _anexado(p) or _nao_aberto(p, unidade_id)
     if recusa is not None:
-        raise recusa
+        raise recusa.erro()
 
 
-def _pode_enviar(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_enviar(p: Processo, a: Ator) -> Recusa | None:
     recusa = _operavel(p, a) or (_recusa_sobrestado() if p.sobrestado else None)
     if recusa is None and p.nivel_efetivo == "sigiloso":
-        return Conflito(
+        return Recusa(
             "Processo sigiloso não tramita: conceda credencial a quem deve acessá-lo.",
             code="processo_sigiloso_nao_tramita",
         )
     return recusa
 
 
-def _pode_receber(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_receber(p: Processo, a: Ator) -> Recusa | None:
     recusa = _sem_unidade(a) or _anexado(p)
     if recusa is None and p.situacao_em(a.unidade_id) != NAO_RECEBIDO:
-        return Conflito(
+        return Recusa(
             "Não há envio a receber nesta unidade.", code="processo_nao_enviado_a_unidade"
         )
     return recusa
 
 
-def _pode_concluir(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_concluir(p: Processo, a: Ator) -> Recusa | None:
     return _operavel(p, a) or (_recusa_sobrestado() if p.sobrestado else None)
 
 
-def _pode_reabrir(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_reabrir(p: Processo, a: Ator) -> Recusa | None:
     recusa = _sem_unidade(a) or _anexado(p)
     if recusa is not None:
         return recusa
     situacao = p.situacao_em(a.unidade_id)
     if situacao in (ABERTO, NAO_RECEBIDO):
-        return Conflito("O processo já está aberto na unidade.", code="processo_ja_aberto")
+        return Recusa("O processo já está aberto na unidade.", code="processo_ja_aberto")
     if situacao is None:
-        return Conflito(
+        return Recusa(
             "Só reabre o processo uma unidade por onde ele passou.",
             code="processo_nunca_esteve_na_unidade",
         )
     return None
 
 
-def _pode_marcar(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_marcar(p: Processo, a: Ator) -> Recusa | None:
     recusa = _sem_unidade(a)
     if recusa is None and p.situacao_em(a.unidade_id) not in (ABERTO, NAO_RECEBIDO):
         return _recusa_nao_aberto()
     return recusa
 
 
-def _pode_sobrestar(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_sobrestar(p: Processo, a: Ator) -> Recusa | None:
     recusa = _operavel(p, a)
     if recusa is None and p.sobrestado:
-        return Conflito("O processo já está sobrestado.", code="processo_ja_sobrestado")
+        return Recusa("O processo já está sobrestado.", code="processo_ja_sobrestado")
     return recusa
 
 
-def _pode_remover_sobrestamento(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_remover_sobrestamento(p: Processo, a: Ator) -> Recusa | None:
     recusa = _operavel(p, a)
     if recusa is None and not p.sobrestado:
-        return Conflito("O processo não está sobrestado.", code="processo_nao_sobrestado")
+        return Recusa("O processo não está sobrestado.", code="processo_nao_sobrestado")
     return recusa
 
 
-def _pode_desanexar(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_desanexar(p: Processo, a: Ator) -> Recusa | None:
     recusa = _operavel(p, a)
     if recusa is None and p.anexos == []:  # known on reads only; a command names the annex
-        return Conflito("O processo não tem anexos.", code="processo_nao_anexado")
+        return Recusa("O processo não tem anexos.", code="processo_nao_anexado")
     return recusa
 
 
-def _pode_dar_ciencia(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_dar_ciencia(p: Processo, a: Ator) -> Recusa | None:
     recusa = _sem_unidade(a)
     if recusa is None and p.situacao_em(a.unidade_id) is None and p.nivel_efetivo != "sigiloso":
-        return Conflito(
+        return Recusa(
             "Só dá ciência uma unidade por onde o processo passou.",
             code="processo_nunca_esteve_na_unidade",
         )
     return recusa
 
 
-def _nao_sigiloso(p: Processo) -> SemPapelError | None:
+def _nao_sigiloso(p: Processo) -> Recusa | None:
     if p.nivel_efetivo != "sigiloso":
-        return Conflito(
+        return Recusa(
             "Credenciais existem só em processos sigilosos.", code="processo_nao_sigiloso"
         )
     return None
 
 
-def _pode_retirar_credencial(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_retirar_credencial(p: Processo, a: Ator) -> Recusa | None:
     recusa = _nao_sigiloso(p)
     if recusa is None and len(p.credenciados) <= 1:
-        return Conflito(
+        return Recusa(
             "A última credencial não pode sair: o processo ficaria inacessível.",
             code="ultima_credencial",
         )
     return recusa
 
 
-def _pode_incluir_documento(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_incluir_documento(p: Processo, a: Ator) -> Recusa | None:
     """A document enters only a process open in the caller's unit; never a concluded one."""
     if p.concluido:
-        return Conflito("Processo concluído não recebe documentos.", code="processo_concluido")
+        return Recusa("Processo concluído não recebe documentos.", code="processo_concluido")
     if p.principal_id is not None:
-        return Conflito("Processo anexado: inclua no processo principal.", code="processo_anexado")
+        return Recusa("Processo anexado: inclua no processo principal.", code="processo_anexado")
     if p.situacao_em(a.unidade_id) != ABERTO:
         return _recusa_nao_aberto()
     return None
 
 
-def _pode_cancelar_documento(p: Processo, a: Ator) -> SemPapelError | None:
+def _pode_cancelar_documento(p: Processo, a: Ator) -> Recusa | None:
     """Cancelling one of its documents (documentos checks that it is the unit's own)."""
     return None if p.situacao_em(a.unidade_id) == ABERTO else _recusa_nao_aberto()
 
 
-_REGRAS: dict[str, Callable[[Processo, Ator], SemPapelError | None]] = {
+_REGRAS: dict[str, Callable[[Processo, Ator], Recusa | None]] = {
     "enviar": _pode_enviar,
     "receber": _pode_receber,
     "concluir": _pode_concluir,

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from services.chassis.ator import Ator
-from services.chassis.errors import DadosInvalidos, SemPapelError
+from services.chassis.errors import DadosInvalidos
 from services.processos import nup
-from services.processos.domain import ABERTO, NAO_RECEBIDO, Processo, exigir_unidade
+from services.processos.domain import ABERTO, NAO_RECEBIDO, Processo, Recusa, exigir_unidade
 from services.processos.events import processo_no_evento
 from services.processos.handlers.commands import UnidadeDeTrabalho
 from services.processos.repository import Arredores
@@ -106,8 +106,8 @@ def andamentos(leitura: UnidadeDeTrabalho, ator: Ator, referencia: str) -> list[
         ]
 
 
-def _recusa(erro: SemPapelError | None) -> dict[str, str] | None:
-    return None if erro is None else {"code": erro.code, "message": erro.message}
+def _recusa(recusa: Recusa | None) -> dict[str, str] | None:
+    return None if recusa is None else {"code": recusa.code, "message": recusa.message}
 
 
 def contexto_documental(leitura: UnidadeDeTrabalho, ator: Ator, referencia: str) -> dict[str, Any]:
