@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -79,6 +80,8 @@ _CAMPOS_MUTAVEIS = (
     "atualizado_em",
 )
 _CAMPOS_DA_UNIDADE = tuple(f.name for f in fields(UnidadeNoProcesso) if f.name != "unidade_id")
+# Read in one C call each (attrgetter): a command compares them at every save.
+_mutaveis = attrgetter(*_CAMPOS_MUTAVEIS)
 
 
 @dataclass(frozen=True)
@@ -242,12 +245,14 @@ def _agora() -> datetime:
 
 
 _ROW_FIELDS = tuple(f for f in fields(Processo) if f.name in processo.c)
+_ROW_NAMES = tuple(f.name for f in _ROW_FIELDS)
+_row_values = attrgetter(*_ROW_NAMES)
 
 
 def _montar(linha: Any, partes: Iterable[Any]) -> Processo:
     """A Processo from its row and the parts gathered around it (the UNIONs above)."""
     p = Processo(
-        **{f.name: getattr(linha, f.name) for f in _ROW_FIELDS},
+        **dict(zip(_ROW_NAMES, _row_values(linha), strict=True)),
         interessados=[],
         unidades={},
         credenciados=set(),
@@ -500,7 +505,7 @@ class ProcessoRepository:
 
     def adicionar(self, p: Processo) -> None:
         """A new process's rows, not yet numbered (number it, then `salvar`)."""
-        linha = {f.name: getattr(p, f.name) for f in _ROW_FIELDS}
+        linha = dict(zip(_ROW_NAMES, _row_values(p), strict=True))
         linha["ano"] = p.criado_em.year if p.criado_em else _agora().year
         self.session.execute(insert(processo).values(**linha))
         if p.interessados:
@@ -520,13 +525,21 @@ class ProcessoRepository:
         event for each fact it recorded: in the caller's transaction (never commits)."""
         antes = self._carregados[p.id]
         agora = p.atualizado_em or _agora()
-        self._escrever_vinculos(p, antes, ator.usuario_id, agora)
-        mudou = {
-            campo: getattr(p, campo)
-            for campo in _CAMPOS_MUTAVEIS
-            if getattr(p, campo) != getattr(antes, campo)
-        }
-        if mudou:
+        if (p.unidades, p.credenciados, p.relacionados) != (
+            antes.unidades,
+            antes.credenciados,
+            antes.relacionados,
+        ):
+            self._escrever_vinculos(p, antes, ator.usuario_id, agora)
+        agora_campos, antes_campos = _mutaveis(p), _mutaveis(antes)
+        if agora_campos != antes_campos:
+            mudou = {
+                campo: valor
+                for campo, valor, velho in zip(
+                    _CAMPOS_MUTAVEIS, agora_campos, antes_campos, strict=True
+                )
+                if valor != velho
+            }
             self.session.execute(update(processo).where(processo.c.id == p.id).values(**mudou))
         fatos, p.eventos = p.eventos, []
         for fato in fatos:
