@@ -523,7 +523,7 @@ class Processo:
             raise Conflito("O processo já está anexado a outro.", code="processo_ja_anexado")
         _exigir_aberto_em(anexado, unidade_id)
         if anexado.sobrestado:
-            raise _recusa_sobrestado().erro()
+            raise _PROCESSO_SOBRESTADO.erro()
         anexado.principal_id = self.id
         for no in anexado.unidades.values():
             if no.situacao in (ABERTO, NAO_RECEBIDO):
@@ -663,6 +663,52 @@ class Recusa:
 # -- the guards: one per action, each rule stated once ------------------------------
 
 
+# The refusals, made once: a read evaluates every guard.
+_UNIDADE_NAO_ESCOLHIDA = Recusa(
+    "Escolha a unidade atual antes de operar processos.", code="unidade_nao_escolhida"
+)
+_PROCESSO_ANEXADO = Recusa(
+    "Processo anexado: opere pelo processo principal.", code="processo_anexado"
+)
+_PROCESSO_NAO_RECEBIDO = Recusa(
+    "Receba o processo antes de operá-lo nesta unidade.", code="processo_nao_recebido"
+)
+_PROCESSO_NAO_ABERTO_NA_UNIDADE = Recusa(
+    "O processo não está aberto na sua unidade.", code="processo_nao_aberto_na_unidade"
+)
+_PROCESSO_SOBRESTADO = Recusa("O processo está sobrestado.", code="processo_sobrestado")
+_PROCESSO_SIGILOSO_NAO_TRAMITA = Recusa(
+    "Processo sigiloso não tramita: conceda credencial a quem deve acessá-lo.",
+    code="processo_sigiloso_nao_tramita",
+)
+_PROCESSO_NAO_ENVIADO_A_UNIDADE = Recusa(
+    "Não há envio a receber nesta unidade.", code="processo_nao_enviado_a_unidade"
+)
+_PROCESSO_JA_ABERTO = Recusa("O processo já está aberto na unidade.", code="processo_ja_aberto")
+_NUNCA_ESTEVE_PARA_REABRIR = Recusa(
+    "Só reabre o processo uma unidade por onde ele passou.",
+    code="processo_nunca_esteve_na_unidade",
+)
+_PROCESSO_JA_SOBRESTADO = Recusa("O processo já está sobrestado.", code="processo_ja_sobrestado")
+_PROCESSO_NAO_SOBRESTADO = Recusa("O processo não está sobrestado.", code="processo_nao_sobrestado")
+_SEM_ANEXOS = Recusa("O processo não tem anexos.", code="processo_nao_anexado")
+_NUNCA_ESTEVE_PARA_CIENCIA = Recusa(
+    "Só dá ciência uma unidade por onde o processo passou.",
+    code="processo_nunca_esteve_na_unidade",
+)
+_PROCESSO_NAO_SIGILOSO = Recusa(
+    "Credenciais existem só em processos sigilosos.", code="processo_nao_sigiloso"
+)
+_ULTIMA_CREDENCIAL = Recusa(
+    "A última credencial não pode sair: o processo ficaria inacessível.",
+    code="ultima_credencial",
+)
+_PROCESSO_CONCLUIDO = Recusa("Processo concluído não recebe documentos.", code="processo_concluido")
+_DOCUMENTO_EM_PROCESSO_ANEXADO = Recusa(
+    "Processo anexado: inclua no processo principal.", code="processo_anexado"
+)
+
+
 def exigir_unidade(ator: Ator) -> str:
     recusa = _sem_unidade(ator)
     if recusa is not None:
@@ -672,37 +718,23 @@ def exigir_unidade(ator: Ator) -> str:
 
 def _sem_unidade(ator: Ator) -> Recusa | None:
     if not ator.unidade_id:
-        return Recusa(
-            "Escolha a unidade atual antes de operar processos.", code="unidade_nao_escolhida"
-        )
+        return _UNIDADE_NAO_ESCOLHIDA
     return None
 
 
 def _anexado(p: Processo) -> Recusa | None:
     if p.principal_id is not None:
-        return Recusa("Processo anexado: opere pelo processo principal.", code="processo_anexado")
+        return _PROCESSO_ANEXADO
     return None
 
 
 def _nao_aberto(p: Processo, unidade_id: str | None) -> Recusa | None:
     situacao = p.situacao_em(unidade_id)
     if situacao == NAO_RECEBIDO:
-        return Recusa(
-            "Receba o processo antes de operá-lo nesta unidade.", code="processo_nao_recebido"
-        )
+        return _PROCESSO_NAO_RECEBIDO
     if situacao != ABERTO:
-        return _recusa_nao_aberto()
+        return _PROCESSO_NAO_ABERTO_NA_UNIDADE
     return None
-
-
-def _recusa_nao_aberto() -> Recusa:
-    return Recusa(
-        "O processo não está aberto na sua unidade.", code="processo_nao_aberto_na_unidade"
-    )
-
-
-def _recusa_sobrestado() -> Recusa:
-    return Recusa("O processo está sobrestado.", code="processo_sobrestado")
 
 
 def _operavel(p: Processo, a: Ator) -> Recusa | None:
@@ -717,26 +749,21 @@ def _exigir_aberto_em(p: Processo, unidade_id: str) -> None:
 
 
 def _pode_enviar(p: Processo, a: Ator) -> Recusa | None:
-    recusa = _operavel(p, a) or (_recusa_sobrestado() if p.sobrestado else None)
+    recusa = _operavel(p, a) or (_PROCESSO_SOBRESTADO if p.sobrestado else None)
     if recusa is None and p.nivel_efetivo == "sigiloso":
-        return Recusa(
-            "Processo sigiloso não tramita: conceda credencial a quem deve acessá-lo.",
-            code="processo_sigiloso_nao_tramita",
-        )
+        return _PROCESSO_SIGILOSO_NAO_TRAMITA
     return recusa
 
 
 def _pode_receber(p: Processo, a: Ator) -> Recusa | None:
     recusa = _sem_unidade(a) or _anexado(p)
     if recusa is None and p.situacao_em(a.unidade_id) != NAO_RECEBIDO:
-        return Recusa(
-            "Não há envio a receber nesta unidade.", code="processo_nao_enviado_a_unidade"
-        )
+        return _PROCESSO_NAO_ENVIADO_A_UNIDADE
     return recusa
 
 
 def _pode_concluir(p: Processo, a: Ator) -> Recusa | None:
-    return _operavel(p, a) or (_recusa_sobrestado() if p.sobrestado else None)
+    return _operavel(p, a) or (_PROCESSO_SOBRESTADO if p.sobrestado else None)
 
 
 def _pode_reabrir(p: Processo, a: Ator) -> Recusa | None:
@@ -745,85 +772,74 @@ def _pode_reabrir(p: Processo, a: Ator) -> Recusa | None:
         return recusa
     situacao = p.situacao_em(a.unidade_id)
     if situacao in (ABERTO, NAO_RECEBIDO):
-        return Recusa("O processo já está aberto na unidade.", code="processo_ja_aberto")
+        return _PROCESSO_JA_ABERTO
     if situacao is None:
-        return Recusa(
-            "Só reabre o processo uma unidade por onde ele passou.",
-            code="processo_nunca_esteve_na_unidade",
-        )
+        return _NUNCA_ESTEVE_PARA_REABRIR
     return None
 
 
 def _pode_marcar(p: Processo, a: Ator) -> Recusa | None:
     recusa = _sem_unidade(a)
     if recusa is None and p.situacao_em(a.unidade_id) not in (ABERTO, NAO_RECEBIDO):
-        return _recusa_nao_aberto()
+        return _PROCESSO_NAO_ABERTO_NA_UNIDADE
     return recusa
 
 
 def _pode_sobrestar(p: Processo, a: Ator) -> Recusa | None:
     recusa = _operavel(p, a)
     if recusa is None and p.sobrestado:
-        return Recusa("O processo já está sobrestado.", code="processo_ja_sobrestado")
+        return _PROCESSO_JA_SOBRESTADO
     return recusa
 
 
 def _pode_remover_sobrestamento(p: Processo, a: Ator) -> Recusa | None:
     recusa = _operavel(p, a)
     if recusa is None and not p.sobrestado:
-        return Recusa("O processo não está sobrestado.", code="processo_nao_sobrestado")
+        return _PROCESSO_NAO_SOBRESTADO
     return recusa
 
 
 def _pode_desanexar(p: Processo, a: Ator) -> Recusa | None:
     recusa = _operavel(p, a)
     if recusa is None and p.anexos == []:  # known on reads only; a command names the annex
-        return Recusa("O processo não tem anexos.", code="processo_nao_anexado")
+        return _SEM_ANEXOS
     return recusa
 
 
 def _pode_dar_ciencia(p: Processo, a: Ator) -> Recusa | None:
     recusa = _sem_unidade(a)
     if recusa is None and p.situacao_em(a.unidade_id) is None and p.nivel_efetivo != "sigiloso":
-        return Recusa(
-            "Só dá ciência uma unidade por onde o processo passou.",
-            code="processo_nunca_esteve_na_unidade",
-        )
+        return _NUNCA_ESTEVE_PARA_CIENCIA
     return recusa
 
 
 def _nao_sigiloso(p: Processo) -> Recusa | None:
     if p.nivel_efetivo != "sigiloso":
-        return Recusa(
-            "Credenciais existem só em processos sigilosos.", code="processo_nao_sigiloso"
-        )
+        return _PROCESSO_NAO_SIGILOSO
     return None
 
 
 def _pode_retirar_credencial(p: Processo, a: Ator) -> Recusa | None:
     recusa = _nao_sigiloso(p)
     if recusa is None and len(p.credenciados) <= 1:
-        return Recusa(
-            "A última credencial não pode sair: o processo ficaria inacessível.",
-            code="ultima_credencial",
-        )
+        return _ULTIMA_CREDENCIAL
     return recusa
 
 
 def _pode_incluir_documento(p: Processo, a: Ator) -> Recusa | None:
     """A document enters only a process open in the caller's unit; never a concluded one."""
     if p.concluido:
-        return Recusa("Processo concluído não recebe documentos.", code="processo_concluido")
+        return _PROCESSO_CONCLUIDO
     if p.principal_id is not None:
-        return Recusa("Processo anexado: inclua no processo principal.", code="processo_anexado")
+        return _DOCUMENTO_EM_PROCESSO_ANEXADO
     if p.situacao_em(a.unidade_id) != ABERTO:
-        return _recusa_nao_aberto()
+        return _PROCESSO_NAO_ABERTO_NA_UNIDADE
     return None
 
 
 def _pode_cancelar_documento(p: Processo, a: Ator) -> Recusa | None:
     """Cancelling one of its documents (documentos checks that it is the unit's own)."""
-    return None if p.situacao_em(a.unidade_id) == ABERTO else _recusa_nao_aberto()
+    return None if p.situacao_em(a.unidade_id) == ABERTO else _PROCESSO_NAO_ABERTO_NA_UNIDADE
 
 
 _REGRAS: dict[str, Callable[[Processo, Ator], Recusa | None]] = {

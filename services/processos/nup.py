@@ -22,6 +22,7 @@ from services.chassis.errors import DadosInvalidos
 FORMATOS = ("nup", "nipe")
 PREFIXO = {"nup": 5, "nipe": 8}
 TAMANHO = {"nup": 17, "nipe": 20}
+FORMATO_POR_TAMANHO = {tamanho: formato for formato, tamanho in TAMANHO.items()}
 SEQUENCIA_MAXIMA = 999_999
 
 
@@ -85,7 +86,7 @@ def ler(texto: str) -> Numero | None:
     if not isinstance(texto, str) or not re.fullmatch(r"[0-9./ -]{17,30}", texto.strip()):
         return None
     digitos = re.sub(r"[^0-9]", "", texto)
-    formato = {17: "nup", 20: "nipe"}.get(len(digitos))
+    formato = FORMATO_POR_TAMANHO.get(len(digitos))
     if formato is None or digitos_verificadores(digitos[:-2]) != digitos[-2:]:
         return None
     return Numero(formato, digitos)

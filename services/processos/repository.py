@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -130,7 +130,6 @@ _DETALHE_COLUNAS = {
     "interessado_ordem": Integer,
     "outro_id": String(32),
     "outro_numero": String(20),
-    "outro_formato": String(4),
 }
 _OPERACAO_COLUNAS = {
     **_DETALHE_COLUNAS,
@@ -166,11 +165,8 @@ _INTERESSADOS = (
     },
     select(_it.c.processo_id).where(_it.c.processo_id == _pid),
 )
-_OUTRO = {
-    "outro_id": _outro.c.id,
-    "outro_numero": _outro.c.numero,
-    "outro_formato": _outro.c.formato,
-}
+# Another process, by id and number (its format follows from the number's length).
+_OUTRO = {"outro_id": _outro.c.id, "outro_numero": _outro.c.numero}
 # A relation from either side, each by its own index (an OR of the two made PostgreSQL
 # scan every process: 0.5 ms per read at 2,000 processes, growing).
 _RELACIONADOS = (
@@ -205,20 +201,61 @@ _ULTIMO_SEQ = (
 )
 
 
-def _com_processo(partes: Any) -> Any:
+# The process's columns a read needs, first in its rows, in this order (a command's load
+# takes the whole row); then `parte` and the parts' named columns.
+_LIDAS = (
+    "id",
+    "numero",
+    "formato",
+    "tipo_processo_id",
+    "tipo_nome",
+    "especificacao",
+    "classificacao",
+    "plano_item_id",
+    "nivel_acesso",
+    "hipotese_legal_nome",
+    "nivel_documentos",
+    "nivel_efetivo",
+    "observacoes",
+    "unidade_geradora_id",
+    "usuario_gerador_id",
+    "sobrestado",
+    "sobrestado_motivo",
+    "principal_id",
+    "versao",
+    "criado_em",
+    "atualizado_em",
+)
+
+
+def _com_processo(lidas: tuple[str, ...], colunas: dict[str, Any], partes: Any) -> Any:
     """The process row joined to its parts: one row per part, all in one round trip."""
     p, x = processo.alias("p"), partes.subquery("x")
     return (
-        select(p, *(c for c in x.c))
+        select(*(p.c[c] for c in lidas), x.c.parte, *(x.c[c] for c in colunas))
         .select_from(p.outerjoin(x, literal_column("1") == literal_column("1")))
         .where(p.c.id == _pid)
     )
 
 
+def _posicoes(colunas: dict[str, Any], primeira: int) -> dict[str, int]:
+    """Where `parte` and each named column of the parts sit in a statement's rows: rows
+    are read by position (a Row's attribute lookup, and its failure for a column a
+    statement lacks, cost a read more than the rest of its decoding)."""
+    return {nome: i for i, nome in enumerate(("parte", *colunas), start=primeira)}
+
+
+# Every column of a row costs a read (SQLAlchemy describes each one per execution of
+# a prepared statement): each statement takes only what its answers use.
+_LIDAS_NO_DETALHE = tuple(c for c in _LIDAS if c != "plano_item_id")
 # The access check: the row with its units and credentials.
-LEITURA = _com_processo(_uniao(_ACESSO_COLUNAS, _unidades(False), _CREDENCIAIS))
+LEITURA = _com_processo(
+    _LIDAS, _ACESSO_COLUNAS, _uniao(_ACESSO_COLUNAS, _unidades(False), _CREDENCIAIS)
+)
 # A full read: with its parties, annexes, related processes and main process too.
 DETALHE = _com_processo(
+    _LIDAS_NO_DETALHE,
+    _DETALHE_COLUNAS,
     _uniao(
         _DETALHE_COLUNAS,
         _unidades(False),
@@ -227,7 +264,7 @@ DETALHE = _com_processo(
         _ANEXOS,
         *_RELACIONADOS,
         _PRINCIPAL,
-    )
+    ),
 )
 # A command's load, after the row is locked: all a process's saved state holds.
 OPERACAO = _uniao(
@@ -238,6 +275,9 @@ OPERACAO = _uniao(
     *_RELACIONADOS,
     _ULTIMO_SEQ,
 )
+_EM_LEITURA = _posicoes(_ACESSO_COLUNAS, len(_LIDAS))
+_EM_DETALHE = _posicoes(_DETALHE_COLUNAS, len(_LIDAS_NO_DETALHE))
+_EM_OPERACAO = _posicoes(_OPERACAO_COLUNAS, 0)
 
 
 def _agora() -> datetime:
@@ -247,49 +287,60 @@ def _agora() -> datetime:
 _ROW_FIELDS = tuple(f for f in fields(Processo) if f.name in processo.c)
 _ROW_NAMES = tuple(f.name for f in _ROW_FIELDS)
 _row_values = attrgetter(*_ROW_NAMES)
+# A Processo's plain defaults: `_novo` builds one without running the dataclass's
+# generated __init__ for its thirty fields (a read builds one per request).
+_PADROES = {f.name: f.default for f in fields(Processo) if f.default is not MISSING}
 
 
-def _montar(linha: Any, partes: Iterable[Any]) -> Processo:
-    """A Processo from its row and the parts gathered around it (the UNIONs above)."""
-    p = Processo(
-        **dict(zip(_ROW_NAMES, _row_values(linha), strict=True)),
-        interessados=[],
-        unidades={},
-        credenciados=set(),
-        relacionados=set(),
-    )
+def _novo(valores: dict[str, Any]) -> Processo:
+    p = object.__new__(Processo)
+    estado = dict(_PADROES)
+    estado.update(valores)
+    estado.update(interessados=[], unidades={}, credenciados=set(), relacionados=set())
+    estado["eventos"] = []
+    p.__dict__.update(estado)
+    return p
+
+
+def _montar(valores: dict[str, Any], partes: Iterable[Any], em: dict[str, int]) -> Processo:
+    """A Processo from its row's values and the parts gathered around it (the UNIONs
+    above), the parts read by position (`em`: where each column is)."""
+    p = _novo(valores)
+    parte_, unidade_id, situacao = em["parte"], em["unidade_id"], em["situacao"]
+    atribuido_a, marcador, usuario_id = em["atribuido_a"], em["marcador"], em["usuario_id"]
+    datas = [em.get(c) for c in ("enviado_em", "recebido_em", "unidade_atualizada_em")]
     interessados: list[tuple[int, Interessado]] = []
     for parte in partes:
-        tipo = parte.parte
+        tipo = parte[parte_]
         if tipo == "unidade":
-            p.unidades[parte.unidade_id] = UnidadeNoProcesso(
-                parte.unidade_id,
-                parte.situacao,
-                parte.atribuido_a,
-                parte.marcador,
-                getattr(parte, "enviado_em", None),
-                getattr(parte, "recebido_em", None),
-                getattr(parte, "unidade_atualizada_em", None),
+            uid = parte[unidade_id]
+            p.unidades[uid] = UnidadeNoProcesso(
+                uid,
+                parte[situacao],
+                parte[atribuido_a],
+                parte[marcador],
+                *(None if i is None else parte[i] for i in datas),
             )
         elif tipo == "credencial":
-            p.credenciados.add(parte.usuario_id)
+            p.credenciados.add(parte[usuario_id])
         elif tipo == "interessado":
-            interessados.append(
-                (
-                    int(parte.interessado_ordem),
-                    Interessado(parte.interessado_nome, parte.interessado_documento),
-                )
-            )
+            nome, documento = parte[em["interessado_nome"]], parte[em["interessado_documento"]]
+            interessados.append((int(parte[em["interessado_ordem"]]), Interessado(nome, documento)))
         elif tipo == "relacionado":
-            p.relacionados.add(parte.outro_id)
+            p.relacionados.add(parte[em["outro_id"]])
     p.interessados = [i for _, i in sorted(interessados, key=lambda par: par[0])]
     return p
 
 
 def _ref(parte: Any) -> RefProcesso:
-    return RefProcesso(
-        parte.outro_id, nup.Numero(parte.outro_formato, parte.outro_numero).formatado
-    )
+    digitos = parte[_EM_DETALHE["outro_numero"]]
+    numero = nup.Numero(nup.FORMATO_POR_TAMANHO[len(digitos)], digitos)
+    return RefProcesso(parte[_EM_DETALHE["outro_id"]], numero.formatado)
+
+
+def _de_linha(linha: Any) -> dict[str, Any]:
+    """A whole `processo` row's values by Processo field (a command's load, a page)."""
+    return dict(zip(_ROW_NAMES, _row_values(linha), strict=True))
 
 
 def _copia(p: Processo) -> Processo:
@@ -349,19 +400,23 @@ class ProcessoRepository:
             )
         return cadeia
 
-    def _ler(self, statement: Any, pid: str) -> tuple[Processo, list[Any]]:
+    def _ler(
+        self, statement: Any, lidas: tuple[str, ...], em: dict[str, int], pid: str
+    ) -> tuple[Processo, list[Any]]:
         linhas = execute_statement(self.session.connection(), statement, {"pid": pid})
         if not linhas:
             raise nao_encontrado()
-        partes = [linha for linha in linhas if linha.parte is not None]
-        return _montar(linhas[0], partes), partes
+        parte = em["parte"]
+        partes = [linha for linha in linhas if linha[parte] is not None]
+        valores = dict(zip(lidas, linhas[0][: len(lidas)], strict=True))
+        return _montar(valores, partes, em), partes
 
     def _principal(self, p: Processo) -> Processo | None:
         """The top of an annexed process's chain of main processes (it judges access)."""
         julgado, vistos = p, {p.id}
         while julgado.principal_id is not None and julgado.principal_id not in vistos:
             vistos.add(julgado.principal_id)
-            julgado, _ = self._ler(LEITURA, julgado.principal_id)
+            julgado, _ = self._ler(LEITURA, _LIDAS, _EM_LEITURA, julgado.principal_id)
         return None if julgado is p else julgado
 
     def _exigir_legivel(self, p: Processo, ator: Ator) -> Processo | None:
@@ -373,19 +428,22 @@ class ProcessoRepository:
     def para_ler(self, referencia: str, ator: Ator) -> tuple[Processo, Processo | None]:
         """The process (units and credentials) if `ator` may read it, with the main process
         that judged it when annexed; else 404. One statement (two when found by number)."""
-        p, _ = self._ler(LEITURA, self.resolver(referencia))
+        p, _ = self._ler(LEITURA, _LIDAS, _EM_LEITURA, self.resolver(referencia))
         return p, self._exigir_legivel(p, ator)
 
     def para_detalhe(self, referencia: str, ator: Ator) -> tuple[Processo, Arredores]:
         """A full read, if `ator` may read it; else 404."""
-        p, partes = self._ler(DETALHE, self.resolver(referencia))
+        p, partes = self._ler(DETALHE, _LIDAS_NO_DETALHE, _EM_DETALHE, self.resolver(referencia))
         self._exigir_legivel(p, ator)
-        anexos = sorted((_ref(x) for x in partes if x.parte == "anexo"), key=lambda r: r.numero)
+        por_parte: dict[str, list[RefProcesso]] = {"anexo": [], "relacionado": [], "principal": []}
+        tipo = _EM_DETALHE["parte"]
+        for x in partes:
+            if x[tipo] in por_parte:
+                por_parte[x[tipo]].append(_ref(x))
+        anexos = sorted(por_parte["anexo"], key=lambda r: r.numero)
         p.anexos = [r.id for r in anexos]
-        relacionados = sorted(
-            (_ref(x) for x in partes if x.parte == "relacionado"), key=lambda r: r.numero
-        )
-        principal = next((_ref(x) for x in partes if x.parte == "principal"), None)
+        relacionados = sorted(por_parte["relacionado"], key=lambda r: r.numero)
+        principal = por_parte["principal"][0] if por_parte["principal"] else None
         return p, Arredores(anexos, relacionados, principal)
 
     def _carregar(self, pid: str) -> Processo | None:
@@ -396,9 +454,10 @@ class ProcessoRepository:
         if linha is None:
             return None
         partes = execute_statement(self.session.connection(), OPERACAO, {"pid": pid})
-        p = _montar(linha, partes)
+        em = _EM_OPERACAO
+        p = _montar(_de_linha(linha), partes, em)
         self._ultimo_seq[pid] = next(
-            (int(x.ultimo_seq or 0) for x in partes if x.parte == "ultimo_seq"), 0
+            (int(x[em["ultimo_seq"]] or 0) for x in partes if x[em["parte"]] == "ultimo_seq"), 0
         )
         self._carregados[pid] = _copia(p)
         return p
@@ -432,7 +491,7 @@ class ProcessoRepository:
         ids = [linha.id for linha in linhas]
         if not ids:
             return []
-        por_id = {linha.id: _montar(linha, []) for linha in linhas}
+        por_id = {linha.id: _novo(_de_linha(linha)) for linha in linhas}
         s = self.session
         for u in s.execute(select(processo_unidade).where(processo_unidade.c.processo_id.in_(ids))):
             por_id[u.processo_id].unidades[u.unidade_id] = UnidadeNoProcesso(
