@@ -50,6 +50,7 @@ from services.processos import events, nup
 from services.processos.domain import (
     Interessado,
     Processo,
+    ProcessoGerado,
     RefProcesso,
     UnidadeNoProcesso,
     nao_encontrado,
@@ -562,8 +563,12 @@ class ProcessoRepository:
 
     # Writing
 
-    def adicionar(self, p: Processo) -> None:
-        """A new process's rows, not yet numbered (number it, then `salvar`)."""
+    def adicionar(self, p: Processo, ator: Ator) -> None:
+        """A new process's rows and its opening's history entry, not yet numbered (number
+        it, then `salvar` writes the number and the event). The entry is written now, with
+        no details (the number is the process's own), as it always was: what comes after
+        the number keeps the municipality's sequence row locked, so only the number, the
+        event and the commit do."""
         linha = dict(zip(_ROW_NAMES, _row_values(p), strict=True))
         linha["ano"] = p.criado_em.year if p.criado_em else _agora().year
         self.session.execute(insert(processo).values(**linha))
@@ -575,9 +580,11 @@ class ProcessoRepository:
                     for n, i in enumerate(p.interessados)
                 ],
             )
-        self._escrever_vinculos(p, _NADA, p.usuario_gerador_id, p.criado_em or _agora())
+        agora = p.criado_em or _agora()
+        self._escrever_vinculos(p, _NADA, p.usuario_gerador_id, agora)
+        self._historia(p.id, 1, "gerado", ator, agora, "{}")
         self._carregados[p.id] = _copia(p)
-        self._ultimo_seq[p.id] = 0
+        self._ultimo_seq[p.id] = 1
 
     def salvar(self, p: Processo, ator: Ator) -> None:
         """What changed since the process was loaded, then a history entry and an outbox
@@ -602,23 +609,31 @@ class ProcessoRepository:
             self.session.execute(update(processo).where(processo.c.id == p.id).values(**mudou))
         fatos, p.eventos = p.eventos, []
         for fato in fatos:
-            self._ultimo_seq[p.id] += 1
             dados = events.dados(events.processo_no_evento(p), ator, fato)
-            self.session.execute(
-                insert(andamento).values(
-                    id=uuid.uuid4().hex,
-                    processo_id=p.id,
-                    seq=self._ultimo_seq[p.id],
-                    tipo=fato.tipo,
-                    unidade_id=ator.unidade_id,
-                    usuario_id=ator.usuario_id,
-                    usuario_login=ator.login,
-                    criado_em=agora,
-                    detalhes=json.dumps(dados["detalhes"], ensure_ascii=False),
-                )
-            )
+            if not isinstance(fato, ProcessoGerado):  # its entry came with the rows
+                self._ultimo_seq[p.id] += 1
+                detalhes = json.dumps(dados["detalhes"], ensure_ascii=False)
+                self._historia(p.id, self._ultimo_seq[p.id], fato.tipo, ator, agora, detalhes)
             record_event(self.session, outbox, events.routing_key(fato), p.id, dados)
         self._carregados[p.id] = _copia(p)
+
+    def _historia(
+        self, pid: str, seq: int, tipo: str, ator: Ator, quando: datetime, detalhes: str
+    ) -> None:
+        """One entry of the append-only history."""
+        self.session.execute(
+            insert(andamento).values(
+                id=uuid.uuid4().hex,
+                processo_id=pid,
+                seq=seq,
+                tipo=tipo,
+                unidade_id=ator.unidade_id,
+                usuario_id=ator.usuario_id,
+                usuario_login=ator.login,
+                criado_em=quando,
+                detalhes=detalhes,
+            )
+        )
 
     def _escrever_vinculos(self, p: Processo, antes: Processo, quem: str, agora: Any) -> None:
         """Units, credentials and relations that differ from `antes`."""

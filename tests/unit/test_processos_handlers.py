@@ -104,7 +104,7 @@ class FakeProcessoRepository:
         return nup.gerar(numeracao.formato, numeracao.prefixo, self.sequencia, ano)
 
     # writing
-    def adicionar(self, p: Processo) -> None:
+    def adicionar(self, p: Processo, ator: Ator) -> None:
         self.salvos[p.id] = copy.deepcopy(p)
 
     def salvar(self, p: Processo, ator: Ator) -> None:

@@ -94,7 +94,7 @@ def gerar(
     with uow:
         numeracao = uow.processos.numeracao()
         processo = Processo.gerar(uuid.uuid4().hex, ator, abertura, numeracao.formato, agora)
-        uow.processos.adicionar(processo)
+        uow.processos.adicionar(processo, ator)
         # Numbered last: the sequence row is locked only from here to the commit.
         processo.numerar(uow.processos.proximo_numero(numeracao, agora.year))
         uow.processos.salvar(processo, ator)
