@@ -28,11 +28,16 @@ this table stays empty.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text, TextClause, event, text
 
 from services.chassis.dialect_only import postgresql_only
-from services.chassis.schema_migrations import TenantSchemaPart, tenant_metadata
+from services.chassis.schema_migrations import (
+    TenantSchemaPart,
+    lock_shared_objects,
+    tenant_metadata,
+)
 from services.chassis.sql_types import UtcDateTime
 
 metadata = tenant_metadata()
@@ -54,7 +59,12 @@ _CAMPOS_CURTOS = f"""setweight(to_tsvector('{CONFIG}', coalesce(titulo, '')), 'A
         || setweight(to_tsvector('{CONFIG}', coalesce(tipo_processo, '') || ' '
                                  || coalesce(tipo_documento, '') || ' '
                                  || coalesce(assinantes, '')), 'B')"""
-TS_DDL = _postgresql_ddl(
+# What every schema's search shares, in `public`: the `unaccent` extension, the
+# accent-free Portuguese configuration and the folding function (`DOBRADO_DDL`). Made by
+# `criar_compartilhados`, under the chassis' lock: run at once by several provisionings
+# of a new installation, these statements race (a unique violation, "tuple concurrently
+# updated").
+COMPARTILHADOS_DDL = _postgresql_ddl(
     [
         "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
         f"""DO $$ BEGIN
@@ -62,6 +72,22 @@ TS_DDL = _postgresql_ddl(
         ALTER TEXT SEARCH CONFIGURATION {CONFIG}
             ALTER MAPPING FOR hword, hword_part, word WITH public.unaccent, portuguese_stem;
     EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$""",
+        """CREATE OR REPLACE FUNCTION public.busca_dobrar(texto text) RETURNS text
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+        AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, texto)) $$""",
+    ]
+)
+
+
+def criar_compartilhados(connection: Any) -> None:
+    """The shared objects, once: the caller's transaction holds the lock until it ends."""
+    lock_shared_objects(connection)
+    for statement in COMPARTILHADOS_DDL:
+        connection.execute(statement)
+
+
+TS_DDL = _postgresql_ddl(
+    [
         # Both the accent-free and the accented Portuguese stems: "licitacao" stems like
         # "Licitação" only without accents, "LICITAÇÕES" like it only with them.
         f"""ALTER TABLE busca_entrada ADD COLUMN ts tsvector GENERATED ALWAYS AS (
@@ -131,9 +157,6 @@ PENDENTES_DDL = _postgresql_ddl(
 # other (a ligature or symbol unaccent expands shifts the window by a character or two).
 DOBRADO_DDL = _postgresql_ddl(
     [
-        """CREATE OR REPLACE FUNCTION public.busca_dobrar(texto text) RETURNS text
-        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-        AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, texto)) $$""",
         """ALTER TABLE busca_entrada ADD COLUMN texto_dobrado text GENERATED ALWAYS AS (
         public.busca_dobrar(left(texto, 20000))) STORED""",
     ]
@@ -171,6 +194,7 @@ busca_entrada = Table(
 @event.listens_for(busca_entrada, "after_create")
 def _texto_completo(target: Table, connection: object, **kw: object) -> None:
     if connection.dialect.name == "postgresql":  # type: ignore[attr-defined]
+        criar_compartilhados(connection)
         for statement in TS_DDL + RESUMO_DDL + FILTROS_DDL + PENDENTES_DDL + DOBRADO_DDL:
             connection.execute(statement)  # type: ignore[attr-defined]
 

@@ -43,6 +43,26 @@ NAMING_CONVENTION = {
 }
 
 
+SHARED_OBJECTS_LOCK = "sempapel: objetos compartilhados por todos os schemas"
+
+
+def lock_shared_objects(conn: Connection) -> None:
+    """Serialize, until the transaction ends, the making of what every schema shares (the
+    global schema, extensions, search configurations and functions in `public`).
+
+    PostgreSQL's `CREATE ... IF NOT EXISTS` and `CREATE OR REPLACE` race when two
+    transactions run them at once (a unique violation, "tuple concurrently updated"), as
+    provisioning several municipalities of a new installation does: under this lock the
+    second waits for the first's commit and finds its objects made. A transaction-level
+    advisory lock, so it never outlives a failure. Other databases: nothing (on Oracle
+    those objects are the operator's, made once)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            postgresql_only(text("SELECT pg_advisory_xact_lock(hashtext(:nome))")),
+            {"nome": SHARED_OBJECTS_LOCK},
+        )
+
+
 def tenant_metadata() -> MetaData:
     """MetaData for tables that live in every municipality schema (declared without one)."""
     return MetaData(naming_convention=NAMING_CONVENTION)

@@ -26,6 +26,7 @@ from services.chassis.errors import Conflito, DadosInvalidos
 from services.chassis.schema_migrations import (
     TenantSchemaPart,
     discover_parts,
+    lock_shared_objects,
     upgrade,
     upgrade_part,
 )
@@ -79,6 +80,7 @@ def create_schema_sql(dialect: str, schema: str, conn: Connection | None = None)
 
 def ensure_global_schema(engine: Engine) -> str:
     with engine.begin() as conn:
+        lock_shared_objects(conn)  # every provisioning runs this: one at a time
         create_schema(conn, GLOBAL_SCHEMA)
         return upgrade(conn, GLOBAL_SCHEMA, metadata, MIGRATIONS_DIR, VERSION_TABLE)
 

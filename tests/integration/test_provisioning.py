@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, String, Table, inspect, select, text
 
+from services.chassis.config import Settings
 from services.chassis.errors import Conflito, DadosInvalidos
 from services.chassis.schema_migrations import (
     TenantSchemaPart,
@@ -337,3 +338,48 @@ def test_operator_command_provisions_creates_users_and_migrates(engine):
     total = len(registry.list_all(engine))
     with engine.connect() as conn:
         assert conn.execute(select(municipio.c.ibge)).all().__len__() == total
+
+
+@pytest.fixture
+def fresh_database(settings):
+    """A database of its own, with none of the objects the platform shares in `public`
+    (the `unaccent` extension, the search configuration and function): what a new
+    installation provisioning its first municipalities starts from."""
+    import psycopg2
+
+    from services.chassis.database import engine_from_settings
+
+    name = "sempapel_test_instalacao_nova"
+    admin = psycopg2.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    url = settings.database_url.rsplit("/", 1)[0] + f"/{name}"
+    fresh = engine_from_settings(Settings.from_env(database_url=url))
+    yield fresh
+    fresh.dispose()
+    admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def test_a_new_installation_provisions_several_municipalities_at_once(fresh_database):
+    """`CREATE EXTENSION IF NOT EXISTS` and `CREATE OR REPLACE FUNCTION` race when run
+    concurrently (unique violation, "tuple concurrently updated"): the objects every schema
+    shares are made once, under a lock, so concurrent provisioning succeeds."""
+    import eventlet
+
+    codigos = ["5299911", "5299912", "5299913", "5299914", "5299915", "5299916"]
+    pool = eventlet.GreenPool(len(codigos))
+    results = list(pool.imap(lambda ibge: _provision_or_error(fresh_database, ibge), codigos))
+    assert results == ["ok"] * len(codigos)
+    with fresh_database.connect() as conn:
+        ativos = conn.scalar(text("SELECT count(*) FROM sempapel.municipio WHERE status = 'ativo'"))
+    assert ativos == len(codigos)
+
+
+def _provision_or_error(engine, ibge: str) -> str:
+    try:
+        provisioning.provision(engine, ibge, f"Município {ibge}", "GO")
+    except Exception as exc:  # noqa: BLE001 - the test reports which failed and why
+        return f"{ibge}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return "ok"

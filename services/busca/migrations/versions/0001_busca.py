@@ -8,7 +8,7 @@ Create Date: 2026-11-27
 import sqlalchemy as sa
 from alembic import op
 
-from services.busca.tables import TS_DDL
+from services.busca.tables import TS_DDL, criar_compartilhados
 from services.chassis.sql_types import UtcDateTime
 
 revision = "busca_0001"
@@ -43,6 +43,7 @@ def upgrade():
     )
     op.create_index("ix_busca_entrada_processo_id", "busca_entrada", ["processo_id"])
     if op.get_bind().dialect.name == "postgresql":
+        criar_compartilhados(op.get_bind())
         for statement in TS_DDL:
             op.execute(statement)
 

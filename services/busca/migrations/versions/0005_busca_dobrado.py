@@ -11,7 +11,7 @@ Create Date: 2026-11-27
 
 from alembic import op
 
-from services.busca.tables import DOBRADO_DDL
+from services.busca.tables import DOBRADO_DDL, criar_compartilhados
 
 revision = "busca_0005"
 down_revision = "busca_0004"
@@ -21,6 +21,7 @@ depends_on = None
 
 def upgrade():
     if op.get_bind().dialect.name == "postgresql":
+        criar_compartilhados(op.get_bind())  # the folding function came with this revision
         for statement in DOBRADO_DDL:
             op.execute(statement)
 
